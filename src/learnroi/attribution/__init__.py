@@ -1,0 +1,1 @@
+"""learnroi.attribution layer."""

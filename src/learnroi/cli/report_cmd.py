@@ -1,0 +1,9 @@
+"""`learnroi report`: not written yet (see its issue)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app (nothing yet)."""
