@@ -1,1 +1,72 @@
-"""learnroi.attribution layer."""
+"""learnroi.attribution: causal estimators, their diagnostics and the design chooser.
+
+Every estimator returns a frozen :class:`EffectResult`; :func:`attribute` picks the most credible design
+the data support (or refuses) and returns an :class:`Attribution`.
+"""
+
+from __future__ import annotations
+
+from learnroi.attribution.chooser import PANEL_COLUMNS, Attribution, Candidate, DesignInfo, attribute
+from learnroi.attribution.did import did_2x2
+from learnroi.attribution.estimates import estimate_isolation, estimates_from_frame, isolate_benefit
+from learnroi.attribution.its import its, segmented_regression
+from learnroi.attribution.matching import (
+    aipw,
+    balance,
+    fit_propensity,
+    ipw,
+    match_att,
+    matched_cohort,
+    nearest_neighbor_match,
+    overlap,
+    trim_mask,
+)
+from learnroi.attribution.mediation import mediation
+from learnroi.attribution.randomized import (
+    crossover_check,
+    cuped,
+    difference_in_means,
+    difference_in_proportions,
+    regression_adjusted,
+    sample_ratio_test,
+)
+from learnroi.attribution.result import Diagnostic, EffectResult, Term, make_term
+from learnroi.attribution.staggered import CSResult, callaway_santanna
+from learnroi.attribution.twfe import twfe
+
+__all__ = [
+    "PANEL_COLUMNS",
+    "Attribution",
+    "CSResult",
+    "Candidate",
+    "DesignInfo",
+    "Diagnostic",
+    "EffectResult",
+    "Term",
+    "aipw",
+    "attribute",
+    "balance",
+    "callaway_santanna",
+    "crossover_check",
+    "cuped",
+    "did_2x2",
+    "difference_in_means",
+    "difference_in_proportions",
+    "estimate_isolation",
+    "estimates_from_frame",
+    "fit_propensity",
+    "ipw",
+    "isolate_benefit",
+    "its",
+    "make_term",
+    "match_att",
+    "matched_cohort",
+    "mediation",
+    "nearest_neighbor_match",
+    "overlap",
+    "regression_adjusted",
+    "sample_ratio_test",
+    "segmented_regression",
+    "trim_mask",
+    "twfe",
+]

@@ -155,3 +155,17 @@ class EffectResult:
             ],
             "extra": self.extra,
         }
+
+
+def make_term(
+    term: str, estimate: float, std_error: float, n: int, *, df: float | None = None, level: float = 0.95
+) -> Term:
+    """A :class:`Term` with its interval and p-value filled in: Student t with ``df`` degrees of freedom
+    (small samples, few clusters), else the normal approximation."""
+    est, se = float(estimate), float(std_error)
+    if not math.isfinite(se) or se <= 0:
+        return Term(term, est, se, int(n), level=level)
+    dist = stats.t(df) if df is not None and math.isfinite(df) and df > 0 else stats.norm
+    q = float(dist.ppf(0.5 + level / 2))
+    p = float(2 * dist.sf(abs(est / se)))
+    return Term(term, est, se, int(n), conf_low=est - q * se, conf_high=est + q * se, p_value=p, level=level)

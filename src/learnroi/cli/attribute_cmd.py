@@ -1,9 +1,45 @@
-"""`learnroi attribute`: not written yet (see its issue)."""
+"""``learnroi attribute``: which design the data support, the effect with its interval, or a refusal."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from learnroi.cli.analysis_opts import run_analyses
+from learnroi.cli.common import DbOption, JsonOption, db_path, print_json
+from learnroi.cli.render import print_attributions
+from learnroi.core.options import AttributionDesign, check_option
+from learnroi.store import Store
+
+
+def attribute(
+    program: Annotated[
+        str | None,
+        typer.Argument(help="A program id in the store, or a program spec file. Default: every program."),
+    ] = None,
+    kpi: Annotated[
+        str | None, typer.Option("--kpi", help="The KPI (default: the program's primary KPI).")
+    ] = None,
+    design: Annotated[
+        str, typer.Option("--design", help="auto, randomized, matched, did, staggered, its or estimates.")
+    ] = "auto",
+    seed: Annotated[int, typer.Option("--seed", help="Seed for any resampling.")] = 0,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Estimate each program's causal effect with the strongest design its data support."""
+    chosen: AttributionDesign = check_option(design, AttributionDesign, "--design")  # type: ignore[assignment]
+    specs = [Path(program)] if program and program.endswith(".toml") else None
+    ids = [program] if program and specs is None else None
+    with Store.open(db_path(db)) as store:
+        analyses = run_analyses(store, specs, ids, kpi=kpi, design=chosen, seed=seed)
+    if json:
+        print_json([a.attribution.to_dict() for a in analyses])
+        return
+    print_attributions(analyses)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (nothing yet)."""
+    app.command("attribute")(attribute)

@@ -22,8 +22,13 @@ from rich.console import Console
 from learnroi.core.errors import LearnroiError
 from learnroi.core.settings import Settings
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+def _width() -> int | None:
+    """Rich's terminal width, or 120 columns when printing to a pipe or a CI log (rich would use 80)."""
+    return None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
+
+
+console = Console(highlight=False, width=_width())
+err_console = Console(stderr=True, highlight=False, width=_width())
 
 DbOption = Annotated[
     Path | None,

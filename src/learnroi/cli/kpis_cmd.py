@@ -1,9 +1,140 @@
-"""`learnroi kpis`: not written yet (see its issue)."""
+"""`learnroi kpis [KPI...] [--program P] [--by GRAIN] [--format F] [--output F]`: the KPI catalog over the store.
+
+No KPI named: every KPI computable at the grain, for every program. Small cells are suppressed and shown as
+such. ``--by learner`` exports one row per learner: it needs ``--learner-level`` and is recorded in the
+store's ``access_log`` (contracts §2, Privacy).
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
 import typer
+from rich.table import Table
+
+from learnroi.cli.common import DbOption, JsonOption, console, db_path, print_json
+from learnroi.core.errors import UsageError
+from learnroi.core.options import Grain, OutputFormat, check_option, choices
+from learnroi.core.settings import Settings
+from learnroi.metrics import KpiTable, compute_all, connect, kpi_def, record_access
+from learnroi.store import Store
+
+
+def _fmt(value: object, suppressed: bool, min_cell: int) -> str:
+    if suppressed:
+        return f"suppressed (<{min_cell})"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    v = float(value)  # type: ignore[arg-type]
+    return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1 else f"{v:,.4g}"
+
+
+def _print_table(result: KpiTable) -> None:
+    tidy = result.tidy()
+    table = Table(title=f"KPIs by {result.grain}", show_lines=False)
+    for col in ("program", "cell", "kpi", "value", "unit", "n"):
+        table.add_column(col, justify="right" if col in {"value", "n"} else "left")
+    for rec in tidy.to_dict(orient="records"):
+        n = rec["n"]
+        table.add_row(
+            str(rec["program_id"]),
+            "" if rec["cell"] is pd.NA else str(rec["cell"]),
+            str(rec["kpi"]),
+            _fmt(rec["value"], bool(rec["suppressed"]), result.min_cell),
+            "" if rec["unit"] is pd.NA else str(rec["unit"]),
+            "" if n is pd.NA else str(n),
+        )
+    console.print(table)
+    if result.n_suppressed:
+        console.print(
+            f"{result.n_suppressed} cells suppressed: fewer than {result.min_cell} people, or hidden so that a "
+            "suppressed cell cannot be recovered from the program total.",
+            markup=False,
+        )
+
+
+def _write(result: KpiTable, fmt: str, output: Path | None) -> None:
+    if fmt == "json":
+        if output is None:
+            print_json(result.to_dict())
+        else:
+            output.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+        return
+    tidy = result.tidy()
+    if fmt == "csv":
+        if output is None:
+            typer.echo(tidy.to_csv(index=False), nl=False)
+        else:
+            tidy.to_csv(output, index=False)
+        return
+    if fmt == "parquet":
+        if output is None:
+            raise UsageError("--format parquet writes a file", hint="Add --output FILE.parquet.")
+        tidy.to_parquet(output, index=False)
+        return
+    _print_table(result)
+    if output is not None:
+        output.write_text(tidy.to_string(index=False) + "\n", encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (nothing yet)."""
+    """Add ``kpis`` to the app."""
+
+    @app.command("kpis")
+    def kpis(
+        names: Annotated[
+            list[str] | None, typer.Argument(metavar="[KPI]...", help="KPI names (default: all).")
+        ] = None,
+        program: Annotated[str | None, typer.Option("--program", help="One program id.")] = None,
+        by: Annotated[
+            str, typer.Option("--by", help=f"Grain: {', '.join(choices(Grain))} (see the catalog).")
+        ] = "program",
+        fmt: Annotated[str, typer.Option("--format", help="table, csv, parquet or json.")] = "table",
+        output: Annotated[Path | None, typer.Option("--output", help="Write to this file.")] = None,
+        learner_level: Annotated[
+            bool,
+            typer.Option(
+                "--learner-level", help="Allow --by learner (one row per person; recorded in the access log)."
+            ),
+        ] = False,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Compute the KPI catalog (reach, funnel rates, scores, gains, times, engagement, costs)."""
+        check_option(fmt, OutputFormat, "--format")
+        check_option(by, Grain, "--by")
+        if as_json:
+            fmt = "json"
+        for name in names or []:
+            kpi_def(name)
+        if by == "learner" and not learner_level:
+            raise UsageError(
+                "--by learner exports one row per person",
+                hint="Add --learner-level; the export is recorded in the store's access log.",
+            )
+        settings = Settings.from_env(db)
+        path = db_path(db)
+        with Store.open(path, read_only=by != "learner") as store:
+            result = compute_all(
+                connect(store.con),
+                names or None,
+                program=program,
+                by=by,
+                min_cell=settings.min_cell,
+                learner_level=learner_level,
+            )
+            if by == "learner":
+                record_access(
+                    store.con,
+                    command="kpis --by learner",
+                    grain="learner",
+                    rows=len(result.table),
+                    program=program,
+                    kpis=names,
+                    output=str(output) if output else None,
+                )
+        _write(result, fmt, output)

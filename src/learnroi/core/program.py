@@ -8,12 +8,14 @@ the Define step (``learnroi.design``) reads ``pilot`` and ``hypotheses``.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import math
 import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,11 +27,83 @@ from learnroi.core.options import (
     HypothesisStatus,
     Modality,
     MonetizationRule,
+    choices,
 )
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SpecProblem(ValueError):
+    """A validation problem that knows where it is (``loc``) and how to fix it (``hint``).
+
+    Raised inside validators; :func:`parse_spec` turns it into a :class:`SpecError` on the right line.
+    """
+
+    def __init__(self, message: str, *, loc: tuple[int | str, ...] = (), hint: str = "") -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.hint = hint
+
+
+EXPRESSION_FUNCTIONS = ("min", "max", "abs", "exp", "log", "sqrt")
+"""Functions a custom monetization expression may call (evaluated element-wise by ``learnroi.roi``)."""
+_EXPRESSION_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Call,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.USub,
+    ast.UAdd,
+)
+
+
+def parse_expression(expression: str) -> tuple[ast.Expression, frozenset[str]]:
+    """Parse a custom monetization expression; return its tree and the names it uses.
+
+    Only arithmetic (``+ - * / **``), numbers, names and the calls in :data:`EXPRESSION_FUNCTIONS` are
+    allowed: the expression is never handed to ``eval`` (see ``learnroi.roi.expression``).
+    """
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"expression {expression!r} is not valid arithmetic: {exc.msg}") from None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, _EXPRESSION_NODES):
+            raise ValueError(
+                f"expression {expression!r} uses {type(node).__name__}, which is not allowed "
+                "(only numbers, names, + - * / ** and " + ", ".join(EXPRESSION_FUNCTIONS) + ")"
+            )
+        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
+            raise ValueError(f"expression {expression!r} has a non-numeric constant {node.value!r}")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in EXPRESSION_FUNCTIONS:
+                raise ValueError(
+                    f"expression {expression!r} calls something other than " + ", ".join(EXPRESSION_FUNCTIONS)
+                )
+            if node.keywords or not node.args:
+                raise ValueError(f"expression {expression!r}: call functions with positional arguments only")
+        if isinstance(node, ast.Name) and not _is_called(tree, node):
+            names.add(node.id)
+    return tree, frozenset(names)
+
+
+def _is_called(tree: ast.AST, name: ast.Name) -> bool:
+    return any(isinstance(n, ast.Call) and n.func is name for n in ast.walk(tree))
+
+
+EXPRESSION_EFFECT_NAMES = frozenset({"effect", "gain"})
+"""Names a custom expression may use besides the assumptions: the raw effect and the direction-adjusted gain."""
 
 
 class Assumption(_Model):
@@ -40,13 +114,20 @@ class Assumption(_Model):
     high: float | None = None
     unit: str = ""
     source: str = Field(min_length=1, description="Where the number comes from (finance, HRIS, a study...).")
+    distribution: Literal["triangular", "uniform"] = Field(
+        default="triangular",
+        description="How Monte Carlo draws the value within [low, high]: triangular (mode = value) or uniform.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Assumption:
         lo = self.value if self.low is None else self.low
         hi = self.value if self.high is None else self.high
         if not lo <= self.value <= hi:
-            raise ValueError(f"needs low <= value <= high; got low={lo}, value={self.value}, high={hi}")
+            raise SpecProblem(
+                f"needs low <= value <= high; got low={lo}, value={self.value}, high={hi}",
+                hint="Make low <= value <= high (the range is what the Monte Carlo and sensitivity vary).",
+            )
         return self
 
 
@@ -86,14 +167,61 @@ class KpiLink(_Model):
     per: str = Field(
         default="person_month", description="person_month (recurring) or person (once per person)."
     )
+    redeployed: bool | None = Field(
+        default=None,
+        description="For rule='time_saved': true only when the saved time is redeployed to productive work.",
+    )
+
+    @field_validator("per")
+    @classmethod
+    def _known_per(cls, per: str) -> str:
+        if per not in PER_CHOICES:
+            raise SpecProblem(
+                f"per must be one of {', '.join(PER_CHOICES)}; got {per!r}",
+                hint='Use per = "person_month" for a monthly KPI (revenue) or "person" for one value per person.',
+            )
+        return per
+
+    @field_validator("expression")
+    @classmethod
+    def _safe_expression(cls, expression: str | None) -> str | None:
+        if expression is not None:
+            parse_expression(expression)
+        return expression
 
     @model_validator(mode="after")
     def _rule_when_monetized(self) -> KpiLink:
         if self.monetized and self.rule is None:
-            raise ValueError(f"KPI {self.business_kpi!r} is monetized but has no rule")
+            raise SpecProblem(
+                f"KPI {self.business_kpi!r} is monetized but has no rule",
+                loc=("monetized",),
+                hint="Add rule = one of "
+                + ", ".join(choices(MonetizationRule))
+                + ", or set monetized = false.",
+            )
         if self.rule == "custom" and not self.expression:
-            raise ValueError(f"KPI {self.business_kpi!r} uses rule 'custom' but has no expression")
+            raise SpecProblem(
+                f"KPI {self.business_kpi!r} uses rule 'custom' but has no expression",
+                loc=("rule",),
+                hint='Add expression = "..." in effect, gain and assumption names (e.g. "gain * value * 0.5").',
+            )
+        if self.monetized and self.rule not in (None, "custom") and not self.value_per_unit:
+            raise SpecProblem(
+                f"KPI {self.business_kpi!r} uses rule {self.rule!r} but names no value_per_unit",
+                loc=("rule",),
+                hint='Add value_per_unit = "<assumption name>" naming the [assumptions] entry worth one unit.',
+            )
+        if self.monetized and self.rule == "time_saved" and self.redeployed is not True:
+            raise SpecProblem(
+                f"KPI {self.business_kpi!r}: time saved is money only when the time is redeployed",
+                loc=("rule",),
+                hint="Set redeployed = true (and say to what in the assumption's source), or set "
+                "monetized = false and list it under [[intangibles]].",
+            )
         return self
+
+
+PER_CHOICES = ("person_month", "person")
 
 
 class CostLine(_Model):
@@ -106,8 +234,19 @@ class CostLine(_Model):
 
 
 class Intangible(_Model):
+    """A measure deliberately not converted to money (Phillips principle 11): listed with its evidence."""
+
     name: str
     evidence: str = ""
+
+
+class Cohort(_Model):
+    """One cohort of learners (a wave, an intake, a year); ``size`` people starting on ``start``."""
+
+    id: str
+    start: date | None = None
+    size: int | None = Field(default=None, ge=0)
+    description: str = ""
 
 
 class Hypothesis(_Model):
@@ -144,30 +283,63 @@ class ProgramSpec(_Model):
     intangibles: list[Intangible] = Field(default_factory=list)
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     pilot: Pilot | None = None
+    cohorts: list[Cohort] = Field(default_factory=list)
 
     @field_validator("kpis")
     @classmethod
     def _one_monetized_kpi_per_path(cls, kpis: list[KpiLink]) -> list[KpiLink]:
         seen: dict[str, str] = {}
-        for k in kpis:
+        for i, k in enumerate(kpis):
             if not k.monetized:
                 continue
             if k.path in seen:
-                raise ValueError(
+                raise SpecProblem(
                     f"KPIs {seen[k.path]!r} and {k.business_kpi!r} are both monetized on path {k.path!r}: "
-                    "that counts one benefit twice; set monetized = false on one of them"
+                    "that counts one benefit twice; set monetized = false on one of them",
+                    loc=(i, "monetized"),
+                    hint=f"Set monetized = false on {k.business_kpi!r} or {seen[k.path]!r}, or give them "
+                    "different paths if they really are separate causal paths.",
                 )
             seen[k.path] = k.business_kpi
         return kpis
 
     @model_validator(mode="after")
     def _references_exist(self) -> ProgramSpec:
-        for k in self.kpis:
+        for i, k in enumerate(self.kpis):
             if k.value_per_unit and k.value_per_unit not in self.assumptions:
-                raise ValueError(
+                raise SpecProblem(
                     f"KPI {k.business_kpi!r} converts to money with assumption {k.value_per_unit!r}, "
-                    f"which is not under [assumptions]"
+                    f"which is not under [assumptions]",
+                    loc=("kpis", i, "value_per_unit"),
+                    hint=f"Add [assumptions.{k.value_per_unit}] with value, low, high and source, "
+                    "or fix the name.",
                 )
+            if k.expression:
+                _, names = parse_expression(k.expression)
+                unknown = sorted(names - EXPRESSION_EFFECT_NAMES - set(self.assumptions))
+                if unknown:
+                    raise SpecProblem(
+                        f"KPI {k.business_kpi!r}: expression uses {', '.join(unknown)}, which "
+                        + ("is" if len(unknown) == 1 else "are")
+                        + " neither effect, gain nor an assumption",
+                        loc=("kpis", i, "expression"),
+                        hint="Use only effect, gain and names defined under [assumptions].",
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _assumption_bounds(self) -> ProgramSpec:
+        for name, (lower, upper, strict, what) in _ASSUMPTION_BOUNDS.items():
+            a = self.assumptions.get(name)
+            if a is None:
+                continue
+            for v in (a.value, a.low, a.high):
+                if v is not None and not ((v > lower if strict else v >= lower) and v <= upper):
+                    raise SpecProblem(
+                        f"assumption {name} must be {what}; got {v}",
+                        loc=("assumptions", name),
+                        hint=f"Set value, low and high of {name} to {what}.",
+                    )
         return self
 
     @property
@@ -178,25 +350,92 @@ class ProgramSpec(_Model):
         return next((k for k in self.kpis if k.business_kpi == name), None)
 
 
+_ASSUMPTION_BOUNDS: dict[str, tuple[float, float, bool, str]] = {
+    "reach": (0.0, math.inf, False, "a count of people >= 0"),
+    "adoption": (0.0, 1.0, False, "a share between 0 and 1"),
+    "contribution_margin": (0.0, 1.0, False, "a share between 0 and 1"),
+    "decay_half_life_months": (0.0, math.inf, True, "a number of months > 0"),
+    "discount_rate": (-1.0, 1.0, True, "an annual rate above -1 and at most 1 (0.08 = 8 %)"),
+}
+"""Well-known assumptions (docs/dev/roi-formulas.md): (lower, upper, lower bound excluded, in words)."""
+
+
 def spec_hash(text: str) -> str:
     """SHA-256 of the spec text: stored with every result for provenance."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_HEADER = re.compile(r"^\s*\[\[?\s*([\w.\"'-]+)\s*\]\]?")
+
+
+def _header_name(line: str) -> str | None:
+    m = _HEADER.match(line)
+    return m.group(1).replace('"', "").replace("'", "") if m else None
+
+
 def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
-    """Best-effort line number of a validation error's location in the TOML text."""
-    keys = [str(k) for k in loc if isinstance(k, str)]
+    """Best-effort line number (1-based) of a validation error's location in the TOML text.
+
+    Walks the location: a key followed by an index is the n-th ``[[key]]`` table; a key is an assignment
+    ``key =`` inside the current table, or else a ``[... .key]`` table header after it.
+    """
     lines = text.splitlines()
-    start = 0
-    for key in keys:
-        pattern = re.compile(
-            rf"^\s*(\[\[?\s*[\w.-]*\b{re.escape(key)}\b[\w.-]*\s*\]\]?|{re.escape(key)}\s*=|[\w-]+\.{re.escape(key)}\s*=)"
-        )
-        for i in range(start, len(lines)):
-            if pattern.search(lines[i]):
-                start = i
+    start, found = 0, False
+    parts = list(loc)
+    i = 0
+    while i < len(parts):
+        key = parts[i]
+        if not isinstance(key, str):
+            i += 1
+            continue
+        nxt = parts[i + 1] if i + 1 < len(parts) else None
+        if isinstance(nxt, int):
+            hits = [
+                j
+                for j in range(start, len(lines))
+                if lines[j].lstrip().startswith("[[") and (_header_name(lines[j]) or "").split(".")[-1] == key
+            ]
+            if len(hits) > nxt:
+                start, found = hits[nxt], True
+            i += 2
+            continue
+        assign = re.compile(rf"^\s*(?:[\w-]+\.)*{re.escape(key)}\s*=")
+        hit = None
+        for j in range(start + 1 if found else start, len(lines)):
+            if found and _header_name(lines[j]) is not None:
                 break
-    return start + 1 if keys else None
+            if assign.search(lines[j]):
+                hit = j
+                break
+        if hit is None:
+            hit = next(
+                (j for j in range(start, len(lines)) if (_header_name(lines[j]) or "").split(".")[-1] == key),
+                None,
+            )
+        if hit is not None:
+            start, found = hit, True
+        i += 1
+    return start + 1 if found else None
+
+
+def _hint_for(err: Any) -> str:
+    """A how-to-fix sentence for one pydantic error."""
+    problem = (err.get("ctx") or {}).get("error")
+    if isinstance(problem, SpecProblem) and problem.hint:
+        return problem.hint
+    loc = tuple(err.get("loc", ()))
+    last = next((str(p) for p in reversed(loc) if isinstance(p, str)), "the key")
+    kind = err.get("type", "")
+    doc = "docs/reference/program-spec.md"
+    if kind == "missing":
+        return f"Add `{last} = ...` to that table (see {doc} or `learnroi init` for an example)."
+    if kind == "extra_forbidden":
+        return f"Remove `{last}` or fix its spelling; {doc} lists the keys each table accepts."
+    if kind.startswith("literal_error") or kind == "enum":
+        return f"Set `{last}` to one of the values listed above."
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return f"Give `{last}` a value of the right type (a number, a quoted string or true/false)."
+    return f"Fix `{last}` on that line (see {doc} or `learnroi init` for a valid example)."
 
 
 def parse_spec(text: str, source: str = "<spec>") -> ProgramSpec:
@@ -204,24 +443,31 @@ def parse_spec(text: str, source: str = "<spec>") -> ProgramSpec:
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
         raise SpecError(
             f"not valid TOML: {exc}",
-            where=source,
+            where=f"{source} line {m.group(1)}" if m else source,
             hint="Check quotes, brackets and '=' on that line; `learnroi init` writes a valid example.",
         ) from None
     try:
         return ProgramSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        err = errors[0]
         loc = tuple(err.get("loc", ()))
+        problem = (err.get("ctx") or {}).get("error")
+        if isinstance(problem, SpecProblem) and problem.loc:
+            loc = (*loc, *problem.loc)
         line = _line_of(text, loc)
         field = ".".join(str(p) for p in loc) or "(top level)"
         where = f"{source} line {line}" if line else source
-        raise SpecError(
-            f"{field}: {err.get('msg', 'invalid')}",
-            where=where,
-            hint="Fix that entry (see docs/reference/program-spec.md or `learnroi init` for a valid example).",
-        ) from None
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        more = (
+            f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+            if len(errors) > 1
+            else ""
+        )
+        raise SpecError(f"{field}: {msg}{more}", where=where, hint=_hint_for(err)) from None
 
 
 def load_spec(path: Path) -> ProgramSpec:

@@ -1,1 +1,27 @@
-"""learnroi.roi layer."""
+"""learnroi.roi: the Calculate step — money, fully loaded costs, ROI / BCR / payback / NPV with honest
+uncertainty (Phillips ROI Methodology; docs/explanation/roi-method.md, docs/dev/roi-formulas.md)."""
+
+from __future__ import annotations
+
+from learnroi.roi.compute import compute_roi
+from learnroi.roi.costs import CostModel, cost_model
+from learnroi.roi.effect import Basis, EffectInput
+from learnroi.roi.estimates import effect_from_estimates, phillips_adjust
+from learnroi.roi.result import CONTRACT_FIELDS, RoiResult
+from learnroi.roi.rules import PhillipsRules
+from learnroi.roi.template import init_spec, template_text
+
+__all__ = [
+    "CONTRACT_FIELDS",
+    "Basis",
+    "CostModel",
+    "EffectInput",
+    "PhillipsRules",
+    "RoiResult",
+    "compute_roi",
+    "cost_model",
+    "effect_from_estimates",
+    "init_spec",
+    "phillips_adjust",
+    "template_text",
+]

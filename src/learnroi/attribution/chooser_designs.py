@@ -1,0 +1,444 @@
+"""The designs the chooser can run on the panel, each with its own refusal rules (see chooser.py).
+
+Every ``run_*`` takes the panel rows for one KPI, the person-level frame and the :class:`DesignInfo`,
+and returns an :class:`Outcome`: the result (possibly marked not identified), the reasons for a refusal
+and what data would fix it. All work is vectorized group-bys and the estimator modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from learnroi.attribution.did import did_2x2
+from learnroi.attribution.estimates import estimates_from_frame
+from learnroi.attribution.its import MIN_PRE, its, month_index
+from learnroi.attribution.matching import design_matrix, fit_propensity, matched_cohort, overlap
+from learnroi.attribution.randomized import (
+    crossover_check,
+    cuped,
+    difference_in_means,
+    sample_ratio_test,
+)
+from learnroi.attribution.result import Diagnostic, EffectResult, Term, make_term
+from learnroi.attribution.staggered import CSResult, callaway_santanna
+from learnroi.attribution.staggered_aggregate import se_from_if
+from learnroi.core.errors import DataError
+
+if TYPE_CHECKING:
+    from learnroi.attribution.chooser import DesignInfo
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A design the chooser considered: whether it was used and why (not)."""
+
+    design: str
+    used: bool
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"design": self.design, "used": self.used, "why": self.why}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: EffectResult | None
+    reasons: tuple[str, ...] = ()
+    fixes: tuple[str, ...] = ()
+    ran: bool = True
+    """False when the design does not apply to these data (then the chooser tries the next one); a
+    design that ran and failed its checks stops the search: a weaker design cannot cure what it found."""
+
+
+def _flag(s: pd.Series) -> pd.Series:
+    return s.fillna(False).astype(bool) if s.dtype == object else s.fillna(0).astype(bool)
+
+
+def windows(rows: pd.DataFrame, info: DesignInfo) -> tuple[pd.Series, pd.Series]:
+    """Boolean masks of the evaluation window and the pre-period: from the program start and window
+    length when known, else from the panel's ``post`` column."""
+    period = pd.to_datetime(rows["period"])
+    if info.start is not None:
+        start = pd.Timestamp(info.start)
+        end = start + pd.DateOffset(months=info.window_months)
+        return (period >= start) & (period < end), period < start
+    post = _flag(rows["post"])
+    return post, ~post
+
+
+def people_frame(rows: pd.DataFrame, info: DesignInfo) -> pd.DataFrame:
+    """One row per person: ``outcome`` (window mean, or the one value), ``pre_mean``, ``trained``,
+    ``took`` and the static columns (first value per person)."""
+    g = rows.groupby("employee_id", sort=False)
+    static = [
+        c
+        for c in (
+            "arm",
+            "department",
+            "team_id",
+            "role",
+            "location",
+            "tenure_months",
+            "baseline",
+            "first_treated_period",
+            "wave",
+            "cohort",
+            "period",
+        )
+        if c in rows.columns
+    ]
+    out = g[static].first() if static else pd.DataFrame(index=g.size().index)
+    if info.one_value_per_person:
+        out["outcome"] = g["value"].mean()
+        out["pre_mean"] = np.nan
+    else:
+        win, pre = windows(rows, info)
+        out["outcome"] = rows["value"].where(win).groupby(rows["employee_id"], sort=False).mean()
+        pre_mean = rows["value"].where(pre).groupby(rows["employee_id"], sort=False).mean()
+        if "baseline" in rows.columns:
+            pre_mean = pre_mean.fillna(out["baseline"])
+        out["pre_mean"] = pre_mean
+    emp = rows["employee_id"]
+    took = next((c for c in ("enrolled", "completed", "treated") if c in rows.columns), None)
+    out["took"] = _flag(rows[took]).groupby(emp, sort=False).max() if took else False
+    out["trained"] = out["took"]
+    out["late"] = False
+    if (
+        "first_treated_period" in rows.columns
+        and info.design == "observational"
+        and not info.one_value_per_person
+    ):
+        win, _ = windows(rows, info)
+        last = pd.to_datetime(rows["period"][win]).max()
+        first = pd.to_datetime(out["first_treated_period"])
+        out["late"] = first.notna() & (first > last)  # enrolled only after the window: neither group
+    return out.reset_index()
+
+
+def naive_contrasts(people: pd.DataFrame) -> tuple[Term, ...]:
+    """Trained vs untrained, and before/after for the trained: shown as contrasts, never as answers."""
+    out: list[Term] = []
+    p = people[people.outcome.notna()]
+    if p.trained.any() and (~p.trained).any():
+        r = difference_in_means(p.outcome, p.trained)
+        out.append(make_term("naive trained vs untrained", r.estimate, r.std_error, r.n))
+    t = p[p.trained & p.pre_mean.notna()]
+    if len(t) > 1:
+        diff = (t.outcome - t.pre_mean).to_numpy(dtype=np.float64)
+        out.append(
+            make_term(
+                "naive before/after (trained)",
+                float(diff.mean()),
+                float(diff.std(ddof=1) / np.sqrt(len(diff))),
+                len(diff),
+            )
+        )
+    return tuple(out)
+
+
+def materiality(people: pd.DataFrame, info: DesignInfo) -> float:
+    if info.material_effect is not None:
+        return info.material_effect
+    return 0.1 * float(people.outcome.std())
+
+
+def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
+    """ITT by assigned arm; CUPED on the baseline when most people have one (Deng et al. 2013)."""
+    assigned = people[people.arm.isin(["treatment", "control"])] if "arm" in people else people.iloc[:0]
+    if assigned.empty or assigned.arm.nunique() < 2:
+        return Outcome(
+            None,
+            ("no randomized arms in the panel (the arm column is empty)",),
+            ("ingest design/assignments.csv for the program",),
+            ran=False,
+        )
+    reasons: list[str] = []
+    fixes: list[str] = []
+    diags: list[Diagnostic] = []
+    clus = info.cluster
+    units = assigned.groupby(clus).arm.first() if clus else assigned.arm
+    counts = [int((units == "treatment").sum()), int((units == "control").sum())]
+    srm = sample_ratio_test(counts, [info.allocation, 1 - info.allocation])
+    diags.append(srm)
+    if not srm.passed:
+        reasons.append(f"sample-ratio mismatch: {srm.note}")
+        fixes.append(
+            "reconcile the assignment file with who appears in the KPI data (lost records, "
+            "a broken randomizer); re-randomize if the assignment itself was wrong"
+        )
+    if clus:
+        n_cl = int(assigned[clus].nunique())
+        ok = n_cl >= info.min_clusters
+        diags.append(
+            Diagnostic(
+                "clusters", float(n_cl), float(info.min_clusters), ok, f"{n_cl} randomized {clus} clusters"
+            )
+        )
+        if not ok:
+            reasons.append(f"too few clusters: {n_cl} randomized {clus} (needs >= {info.min_clusters})")
+            fixes.append(f"randomize at least {info.min_clusters} clusters, or randomize individuals")
+    diags.append(crossover_check(assigned.arm == "treatment", assigned.took))
+    data = assigned[assigned.outcome.notna()]
+    d = (data.arm == "treatment").to_numpy()
+    cl = data[clus].to_numpy() if clus else None
+    if data.pre_mean.notna().mean() >= 0.5:
+        res = cuped(data.outcome, d, data.pre_mean, cluster=cl)
+    else:
+        res = difference_in_means(data.outcome, d, cluster=cl)
+    attr = 1 - len(data) / len(assigned)
+    diags.append(
+        Diagnostic("attrition", attr, None, True, f"{attr:.1%} of assigned people have no KPI in the window")
+    )
+    res = EffectResult(res.method, "randomized", "ITT", res.terms, res.n, tuple(diags), extra=res.extra)
+    return Outcome(res.with_refusal(reasons) if reasons else res, tuple(reasons), tuple(fixes))
+
+
+def _pre_trend(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> tuple[Diagnostic, bool]:
+    """Differential linear pre-trend of trained vs untrained (per-person OLS slopes, Welch test) and its
+    projected bias over the gap between the pre-period and the window. Refuse when the lower end of
+    the slope's 95% interval, projected over the gap, is still material (Roth 2022; Rambachan & Roth
+    2023 on judging violations by their size)."""
+    win, pre = windows(rows, info)
+    t = month_index(rows["period"]).astype("float64")
+    r = pd.DataFrame({"e": rows["employee_id"], "t": t, "y": rows["value"]})[pre.to_numpy()]
+    r = r.dropna()
+    if r.t.nunique() < 2:
+        return Diagnostic(
+            "pre_trend", None, None, True, "one pre-period only: parallel trends not testable"
+        ), False
+    s = r.assign(tt=r.t * r.t, ty=r.t * r.y).groupby("e")[["t", "y", "tt", "ty"]].agg("sum")
+    n = r.groupby("e").size()
+    den = n * s.tt - s.t**2
+    slope = ((n * s.ty - s.t * s.y) / den.where(den > 0)).rename("slope")
+    p = people.set_index("employee_id").join(slope, how="inner").dropna(subset=["slope"])
+    if p.trained.all() or not p.trained.any():
+        return Diagnostic("pre_trend", None, None, True, "no pre-period slopes for one group"), False
+    test = difference_in_means(p.slope, p.trained)
+    gap = float(t[win.to_numpy()].mean() - t[pre.to_numpy()].mean())
+    bias = abs(test.estimate) * gap
+    mat = materiality(people, info)
+    pval = test.terms[0].pvalue()
+    lo, hi = test.conf_int()
+    bias_low = max(0.0, min(abs(lo), abs(hi)) if lo * hi > 0 else 0.0) * gap
+    bad = bias_low > mat  # confidently material: the whole interval of the projected bias exceeds it
+    note = (
+        f"trained minus untrained pre-period slope {test.estimate:.4g} per month (p = {pval:.3g}); "
+        f"projected bias {bias:.4g} vs material {mat:.4g}"
+    )
+    return Diagnostic("pre_trend", pval, info.alpha, not bad, note), bad
+
+
+def _covariate_frame(people: pd.DataFrame, info: DesignInfo) -> tuple[pd.DataFrame, list[str]]:
+    covs = [c for c in info.covariates if c in people.columns and people[c].notna().all()]
+    X = design_matrix(people, covs)
+    keep = X.columns[X.std() > 0]
+    return X[keep], covs
+
+
+def run_did(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
+    """2x2 doubly robust DiD on each person's pre-period mean and window mean (Sant'Anna & Zhao 2020)."""
+    p = people[people.outcome.notna() & people.pre_mean.notna() & ~people.late].reset_index(drop=True)
+    if p.trained.all() or not p.trained.any():
+        return Outcome(
+            None,
+            ("no comparison group with KPI data before and after",),
+            ("record the KPI for untrained people over the same months",),
+            ran=False,
+        )
+    X, _ = _covariate_frame(p, info)
+    names = [f"x{i}" for i in range(X.shape[1])]
+    base = pd.concat([p[["employee_id", "trained"]], pd.DataFrame(X.to_numpy(), columns=names)], axis=1)
+    long = pd.concat([base.assign(y=p.pre_mean, post=0), base.assign(y=p.outcome, post=1)], ignore_index=True)
+    long["d"] = long.trained.astype(int)
+    reasons: list[str] = []
+    fixes: list[str] = []
+    ov: tuple[Diagnostic, ...] = ()
+    if X.shape[1]:
+        fit = fit_propensity(X.to_numpy(), p.trained)
+        ov = overlap(fit.score, p.trained)
+        if fit.separation:
+            ov += (
+                Diagnostic(
+                    "propensity_separation",
+                    1.0,
+                    0.0,
+                    False,
+                    "recorded traits perfectly separate trained and untrained people",
+                ),
+            )
+        for dg in ov:
+            if not dg.passed:
+                reasons.append(f"poor overlap: {dg.note}")
+                fixes.append("add untrained people with the same roles and tenure as the trained")
+    if reasons:
+        return Outcome(None, tuple(reasons), tuple(fixes))
+    res = did_2x2(long, outcome="y", treated="d", post="post", unit="employee_id", covariates=names)
+    diags = [*res.diagnostics, *ov]
+    trend, bad = _pre_trend(rows[rows.employee_id.isin(p.employee_id)], p, info)
+    diags.append(trend)
+    if bad:
+        reasons.append(f"parallel trends rejected with a material size: {trend.note}")
+        fixes.append(
+            "find a comparison group that moved like the trained before the program, "
+            "or randomize (or stagger) the next roll-out"
+        )
+    res = EffectResult(
+        res.method, res.design, res.estimand, res.terms, res.n, tuple(diags), res.contrasts, extra=res.extra
+    )
+    return Outcome(res.with_refusal(reasons) if reasons else res, tuple(reasons), tuple(fixes))
+
+
+def run_matched(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
+    """Doubly robust AIPW on recorded traits (and the baseline KPI when recorded)."""
+    p = people[people.outcome.notna() & ~people.late].reset_index(drop=True)
+    if p.trained.all() or not p.trained.any():
+        return Outcome(
+            None, ("no untrained comparison group",), ("record the KPI for untrained people",), ran=False
+        )
+    covs = [c for c in info.covariates if c in p.columns and p[c].notna().all() and p[c].nunique() > 1]
+    if p.pre_mean.notna().mean() >= 0.9:
+        p = p[p.pre_mean.notna()].reset_index(drop=True)
+        covs.append("pre_mean")
+    keys = [("pre_mean" if k == "baseline" else k) for k in info.key_covariates]
+    res = matched_cohort(
+        p,
+        outcome="outcome",
+        treated="trained",
+        covariates=covs,
+        method="aipw",
+        key_covariates=[k for k in keys if k in covs],
+    )
+    fixes = []
+    if not res.identified:
+        fixes = [
+            "record more pre-program traits of trained and untrained people (prior KPI, tenure, role)",
+            "add untrained people who resemble the trained, or randomize the next cohort",
+        ]
+    return Outcome(res, tuple(res.reasons), tuple(fixes))
+
+
+def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
+    """Callaway & Sant'Anna (2021), clustered by the roll-out unit; repeated cross-sections when the
+    KPI is one value per person."""
+    cl = info.stagger_cluster
+    if "first_treated_period" not in rows.columns:
+        return Outcome(None, ("the panel has no roll-out waves",), ("ingest design/waves.csv",), ran=False)
+    src = people if info.one_value_per_person else rows.assign(outcome=rows["value"])
+    src = src[src.outcome.notna()]
+    g = pd.to_datetime(src["first_treated_period"])
+    data = pd.DataFrame({
+        "y": src.outcome.to_numpy(dtype=np.float64), "unit": src.employee_id.to_numpy(),
+        "t": month_index(src["period"]).to_numpy(), "cl": src[cl].to_numpy(),
+        "g": np.where(g.notna(), month_index(g.fillna(pd.Timestamp("2000-01-01"))), 0),
+    })  # fmt: skip
+    n_cl = int(data.cl.nunique())
+    reasons: list[str] = []
+    fixes: list[str] = []
+    if n_cl < info.min_clusters:
+        reasons.append(f"too few clusters: {n_cl} {cl} units (needs >= {info.min_clusters})")
+        fixes.append(f"roll out over at least {info.min_clusters} {cl} units")
+    cs = callaway_santanna(
+        data,
+        outcome="y",
+        unit="unit",
+        time="t",
+        group="g",
+        control="notyet" if not (data.g == 0).any() else "never",
+        panel=not info.one_value_per_person,
+        base_period="universal",
+        cluster="cl",
+    )
+    res = cs.aggregate("simple")
+    drift = _pre_drift(cs, people, info)
+    if not drift.passed:
+        reasons.append(f"pre-trend test rejects with a material size: {drift.note}")
+        fixes.append("check for anticipation or a wave chosen on its trend; randomize the wave order")
+    clus = Diagnostic(
+        "clusters", float(n_cl), float(info.min_clusters), n_cl >= info.min_clusters, f"{n_cl} {cl} clusters"
+    )
+    res = replace(res, diagnostics=(*res.diagnostics, drift, clus))
+    return Outcome(res.with_refusal(reasons) if reasons else res, tuple(reasons), tuple(fixes))
+
+
+def _pre_drift(cs: CSResult, people: pd.DataFrame, info: DesignInfo) -> Diagnostic:
+    """Per-cohort linear pre-trend test on the universal-base ATT(g,t) (levels relative to g − 1): the
+    OLS slope of the pre-period cells on event time, a linear combination of the cells, so its SE comes
+    from their influence functions (clustered), t with (clusters in the cohort and the never-treated − 1) df. Refuse only when
+    a cohort's projected bias over its post periods is *confidently* material: the lower end of its
+    Bonferroni interval (alpha/G over G cohorts) times the horizon exceeds the materiality threshold.
+    A bare rejection of exact parallel trends is not a refusal (Roth 2022, AER: Insights 4(3)).
+    The joint Wald test over dozens of cells is reported too, but not used to refuse: with ~40 clusters
+    the covariance of many cells is estimated from few clusters and the Wald statistic is unstable."""
+    cohorts = np.unique(cs.group)
+    mat = materiality(people, info)
+    found: list[tuple[bool, float, float, float, float]] = []  # (flagged, p, slope, bias, g)
+    for g in cohorts:  # a handful of cohorts, not rows
+        pre = np.flatnonzero((cs.group == g) & (cs.time < g))
+        e = cs.time[pre] - g
+        if len(pre) < 2:
+            continue
+        pts = np.append(e, -1.0) if not np.any(e == -1) else e  # the base period is a zero point
+        c = (e - pts.mean()) / np.sum((pts - pts.mean()) ** 2)
+        slope = float(c @ cs.att[pre])
+        se = float(se_from_if(cs.inf[:, pre] @ c, cs.cluster)[0])
+        post = (cs.group == g) & (cs.time >= g)
+        horizon = float((cs.time[post] - g).mean() + 1) if post.any() else 1.0
+        # t with (relevant clusters - 1) df: the clustered IF variance is biased down with few
+        # clusters (Cameron & Miller 2015, sec. VI)
+        in_g = (cs.unit_group == g) | (cs.unit_group == 0)  # the cohort and its comparison
+        df = float(len(np.unique(cs.cluster[in_g])) - 1) if cs.cluster is not None else None
+        pval = make_term("slope", slope, se, int(cs.n), df=df).pvalue()
+        bias = abs(slope) * horizon  # extrapolated from the base period g - 1
+        q = float(
+            stats.t.ppf(1 - info.alpha / (2 * len(cohorts)), df)
+            if df
+            else stats.norm.ppf(1 - info.alpha / (2 * len(cohorts)))
+        )
+        bias_low = max(0.0, abs(slope) - q * se) * horizon  # lower Bonferroni bound of the projected bias
+        found.append((bias_low > mat, pval, slope, bias, float(g)))
+    worst = max(found, key=lambda r: (r[0], -r[1])) if found else None
+    if worst is None:
+        return Diagnostic("pre_trend_slope", None, info.alpha, True, "too few pre-treatment cells to test")
+    bad, pval, slope, bias, g = worst
+    return Diagnostic(
+        "pre_trend_slope",
+        pval,
+        info.alpha / len(cohorts),
+        not bad,
+        f"cohort starting {int(g) // 12}-{int(g) % 12 + 1:02d} drifted {slope:.4g} per period before treatment (p = {pval:.3g}, "
+        f"Bonferroni over {len(cohorts)} cohorts); projected bias {bias:.4g} vs material {mat:.4g}",
+    )
+
+
+def run_its(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
+    """Segmented regression on the trained people's monthly mean (no comparison group)."""
+    ids = people.employee_id[people.trained]
+    r = rows[rows.employee_id.isin(ids) & rows["value"].notna()]
+    win, _ = windows(r, info)
+    start = info.start or pd.to_datetime(r["period"][win]).min()
+    res = its(r, outcome="value", period="period", start=start)
+    n_pre = int(res.extra["n_pre"])
+    if n_pre < MIN_PRE:
+        why = f"too few periods before the start for a time series: {n_pre} (needs >= {MIN_PRE})"
+        return Outcome(
+            res.with_refusal([why]), (why,), ("record the KPI for at least 8 months before the program",)
+        )
+    return Outcome(res)
+
+
+def run_estimates(
+    estimates: pd.DataFrame | None, info: DesignInfo, n_participants: int | None = None
+) -> EffectResult | None:
+    if estimates is None:
+        return None
+    try:
+        return estimates_from_frame(
+            estimates, kpi=info.kpi, program_id=info.program_id, n_participants=n_participants
+        )
+    except DataError:  # more respondents than trained people in the panel: count the respondents
+        return estimates_from_frame(estimates, kpi=info.kpi, program_id=info.program_id)

@@ -1,0 +1,162 @@
+"""Learner facts: one row per (unit, learner), the one intermediate every learning KPI aggregates.
+
+A *unit* is a program (keys ``program_id``) or a course (``program_id, course_id``). Every column here is an
+Ibis expression over the store's views, so the same code runs on DuckDB and Spark and nothing event-level is
+collected to the driver. Columns: ``learner_key, learner_id, first_ts, period`` (month of ``first_ts``),
+``launched, completed, passed`` (0/1, nested: completed needs launched, passed needs completed),
+``n_activities, active_seconds, launched_pairs, revisited_pairs, pre, post`` (score shares),
+``ttc_seconds`` (first event to first pass), ``department, cohort`` (hire month) and, for programs,
+``pathways_started, pathways_completed, ttp_days``.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from learnroi.metrics.engine import month, month_index, seconds, table
+
+ACTIVITY = ("launched", "completed", "attempted", "passed", "failed")
+ASSESSMENT = ("attempted", "passed", "failed")
+
+
+def events(backend: BaseBackend, program: str | None) -> ir.Table:
+    """The program's LMS events with a learner key and a module key unique within the program."""
+    ev = table(backend, "lms_events")
+    ev = ev.filter(ev.learner_key.notnull())
+    if program is not None:
+        ev = ev.filter(ev.program_id == program)
+    return ev.mutate(mod_key=ev.course_id.concat("/", ev.module_id))
+
+
+def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
+    return ibis.ifelse(cond, 1, 0).max()
+
+
+def learner_facts(backend: BaseBackend, program: str | None, unit: list[str]) -> ir.Table:
+    """One row per (unit, learner) with everything the learning KPIs need."""
+    ev = events(backend, program)
+    keys = [*unit, "learner_key"]
+    unit_level = ev.module_id.isnull()
+    if "course_id" not in unit:
+        unit_level = unit_level & ev.course_id.isnull()
+    is_activity = ev.event_type.isin(ACTIVITY)
+    base = ev.group_by(keys).aggregate(
+        learner_id=ev.learner_id.max(),
+        first_ts=ev.timestamp.min(),
+        first_pass_ts=ev.timestamp.min(where=ev.event_type == "passed"),
+        launched=_flag(is_activity),
+        unit_completed=_flag((ev.event_type == "completed") & unit_level),
+        any_pass=_flag(ev.event_type == "passed"),
+        n_activities=ev.mod_key.nunique(where=is_activity & ev.module_id.notnull()),
+        active_seconds=ev.duration_seconds.cast("float64").sum(),
+    )
+    f = base.left_join(_required_done(backend, ev, unit), keys).select(base, "req_done", "n_req")
+    f = f.left_join(_revisits(ev, keys), keys).select(f, "launched_pairs", "revisited_pairs")
+    f = f.left_join(_scores(ev, keys), keys).select(f, "pre", "post")
+    by_required = (f.n_req.fill_null(0) > 0) & (f.req_done.fill_null(0) >= f.n_req.fill_null(0))
+    completed = ibis.ifelse((f.launched == 1) & ((f.unit_completed == 1) | by_required), 1, 0)
+    passed = ibis.ifelse((completed == 1) & (f.any_pass == 1), 1, 0)
+    ttc = ibis.ifelse(
+        f.first_pass_ts.notnull(), seconds(f.first_pass_ts) - seconds(f.first_ts), ibis.null("int64")
+    )
+    f = f.mutate(
+        completed=completed,
+        passed=passed,
+        ttc_seconds=ttc,
+        period=month(f.first_ts),
+        active_seconds=f.active_seconds.fill_null(0.0),
+        launched_pairs=f.launched_pairs.fill_null(0),
+        revisited_pairs=f.revisited_pairs.fill_null(0),
+    )
+    emp = table(backend, "employees")
+    emp = emp.select(
+        emp_id=emp.employee_id, department=emp.department, cohort=month(emp.hire_date.cast("date"))
+    )
+    f = f.left_join(emp, f.learner_id == emp.emp_id).drop("emp_id")
+    if "course_id" not in unit:
+        f = f.left_join(_pathways(backend, ev), keys).select(f, "pathways_started", "pathways_completed")
+        ttp = time_to_proficiency(backend)
+        f = f.left_join(ttp, f.learner_id == ttp.ttp_employee_id).drop("ttp_employee_id")
+    return f
+
+
+def _required_done(backend: BaseBackend, ev: ir.Table, unit: list[str]) -> ir.Table:
+    cat = table(backend, "catalog")
+    cat = cat.filter(cat.required.cast("boolean")).mutate(mod_key=cat.course_id.concat("/", cat.module_id))
+    n_req = cat.group_by(unit).aggregate(n_req=cat.mod_key.nunique())
+    done = ev.filter(ev.event_type == "completed").select([*unit, "learner_key", "mod_key"])
+    done = done.inner_join(cat.select("program_id", "mod_key"), ["program_id", "mod_key"])
+    per = done.group_by([*unit, "learner_key"]).aggregate(req_done=done.mod_key.nunique())
+    return per.inner_join(n_req, unit)
+
+
+def _revisits(ev: ir.Table, keys: list[str]) -> ir.Table:
+    la = ev.filter((ev.event_type == "launched") & ev.module_id.notnull())
+    pairs = la.group_by([*keys, "mod_key"]).aggregate(launches=la.count())
+    return pairs.group_by(keys).aggregate(
+        launched_pairs=pairs.count(), revisited_pairs=ibis.ifelse(pairs.launches >= 2, 1, 0).sum()
+    )
+
+
+def _scores(ev: ir.Table, keys: list[str]) -> ir.Table:
+    """Each (learner, module, pre/post)'s first attempt as a share of the max score, averaged per learner."""
+    a = ev.filter(
+        ev.event_type.isin(ASSESSMENT)
+        & ev.assessment.isin(("pre", "post"))
+        & ev.score.notnull()
+        & (ev.max_score > 0)
+    )
+    w = ibis.window(group_by=[*keys, "mod_key", "assessment"], order_by=[a.attempt, a.timestamp, a.event_id])
+    a = a.mutate(rn=ibis.row_number().over(w), share=a.score.cast("float64") / a.max_score.cast("float64"))
+    a = a.filter(a.rn == 0)
+    return a.group_by(keys).aggregate(
+        pre=a.share.mean(where=a.assessment == "pre"), post=a.share.mean(where=a.assessment == "post")
+    )
+
+
+def _pathways(backend: BaseBackend, ev: ir.Table) -> ir.Table:
+    """Per (program, learner): pathways started (any activity on one of their modules) and fully completed."""
+    cat = table(backend, "catalog")
+    cat = cat.filter(cat.pathway_id.notnull()).mutate(mod_key=cat.course_id.concat("/", cat.module_id))
+    req = cat.filter(cat.required.cast("boolean"))
+    n_req = req.group_by(["program_id", "pathway_id"]).aggregate(n_req=req.mod_key.nunique())
+    act = ev.filter(ev.event_type.isin(ACTIVITY) & ev.module_id.notnull())
+    act = act.inner_join(cat.select("program_id", "mod_key", "pathway_id"), ["program_id", "mod_key"])
+    req_keys = req.select("program_id", "mod_key", req_flag=ibis.literal(1))
+    act = act.left_join(req_keys, ["program_id", "mod_key"]).select(act, "req_flag")
+    per = act.group_by(["program_id", "learner_key", "pathway_id"]).aggregate(
+        done=act.mod_key.nunique(where=(act.event_type == "completed") & act.req_flag.notnull())
+    )
+    per = per.left_join(n_req, ["program_id", "pathway_id"]).select(per, "n_req")
+    complete = ibis.ifelse((per.n_req.fill_null(0) > 0) & (per.done >= per.n_req.fill_null(0)), 1, 0)
+    return per.group_by(["program_id", "learner_key"]).aggregate(
+        pathways_started=per.count(), pathways_completed=complete.sum()
+    )
+
+
+def time_to_proficiency(
+    backend: BaseBackend, kpi: str = "revenue", threshold: float | None = None, decrease: bool = False
+) -> ir.Table:
+    """Per employee: days from hire date to the first month (at or after hire) the KPI reaches the threshold.
+
+    The default threshold is the mean of the KPI over employee-months with at least 12 months of tenure.
+    Columns ``ttp_employee_id, ttp_days``.
+    """
+    perf = table(backend, "performance")
+    emp = table(backend, "employees")
+    perf = perf.filter(perf.kpi == kpi)
+    j = perf.inner_join(emp.select("employee_id", "hire_date"), "employee_id")
+    period = j.period.cast("date")
+    hire = j.hire_date.cast("date")
+    j = j.mutate(p=period, h=hire, tenure=month_index(period) - month_index(hire))
+    j = j.filter(j.tenure >= 0)
+    if threshold is None:
+        thr = j.filter(j.tenure >= 12).value.cast("float64").mean().as_scalar()
+    else:
+        thr = ibis.literal(float(threshold))
+    hit = j.value.cast("float64") <= thr if decrease else j.value.cast("float64") >= thr
+    first = j.filter(hit).group_by("employee_id").aggregate(p=j.p.min(), h=j.h.min())
+    days = ibis.greatest(first.p.delta(first.h, unit="day"), 0)
+    return first.select(ttp_employee_id=first.employee_id, ttp_days=days.cast("float64"))

@@ -1,0 +1,159 @@
+"""Analyze one program: the panel (metrics) -> the design chooser (attribution) -> ROI (roi).
+
+This is where the store meets the numeric layers: frames are read here and handed down.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from learnroi import __version__
+from learnroi.attribution.chooser import Attribution, DesignInfo, attribute
+from learnroi.core.errors import LearnroiError
+from learnroi.core.options import AttributionDesign
+from learnroi.core.program import ProgramSpec
+from learnroi.metrics import ONE_PER_HIRE_KPIS, KpiTable, build_panel, compute_kpi, connect, funnel
+from learnroi.roi import EffectInput, RoiResult, compute_roi, effect_from_estimates
+from learnroi.store import Store
+
+
+@dataclass(frozen=True)
+class ProgramAnalysis:
+    """Everything the report needs about one program, computed from the store."""
+
+    spec: ProgramSpec
+    spec_hash: str
+    kpi: str
+    attribution: Attribution
+    roi: RoiResult
+    alt_roi: RoiResult | None
+    """Estimate-based (participants' estimates) or forecast ROI, labelled; only when not identified."""
+    funnel: KpiTable
+    competency: KpiTable | None
+    n_unmatched: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "program": self.spec.id,
+            "kpi": self.kpi,
+            "spec_hash": self.spec_hash,
+            "attribution": self.attribution.to_dict(),
+            "roi": self.roi.to_dict(),
+            "alt_roi": self.alt_roi.to_dict() if self.alt_roi is not None else None,
+        }
+
+
+def _frame(store: Store, sql: str, params: list[Any]) -> pd.DataFrame:
+    return store.con.execute(sql, params).df()
+
+
+def participant_time(store: Store, program_id: str) -> pd.DataFrame:
+    """Hours each learner spent in the program (LMS durations) and their loaded hourly rate (HRIS)."""
+    return _frame(
+        store,
+        """
+        SELECT e.learner_id AS employee_id,
+               sum(coalesce(e.duration_seconds, 0)) / 3600.0 AS hours,
+               any_value(h.loaded_salary / coalesce(nullif(h.standard_hours, 0), 2080.0)) AS hourly_rate
+        FROM lms_events e JOIN employees h ON h.employee_id = e.learner_id
+        WHERE e.program_id = ? AND e.learner_id IS NOT NULL
+        GROUP BY e.learner_id ORDER BY e.learner_id
+        """,
+        [program_id],
+    )
+
+
+def _effect_input(att: Attribution, kpi: str) -> EffectInput:
+    if att.identified and att.result is not None:
+        return EffectInput.from_effect_result(att.result, kpi)
+    return EffectInput(
+        kpi=kpi, estimate=math.nan, std_error=math.nan, identified=False,
+        reasons=att.reasons or ("not identified",), method=att.design or "",
+    )  # fmt: skip
+
+
+def _alt_roi(
+    spec: ProgramSpec,
+    kpi: str,
+    surveys: pd.DataFrame,
+    ledger: pd.DataFrame,
+    ptime: pd.DataFrame,
+    baseline: float | None,
+    seed: int,
+    draws: int,
+) -> RoiResult | None:
+    """Beside a refusal: the estimate-based ROI when survey estimates exist, else a forecast from a hypothesis."""
+    if not surveys.empty and (surveys["kpi"] == kpi).any():
+        effect = effect_from_estimates(surveys, kpi, participants=max(len(ptime), 1), program=spec.id)
+        return compute_roi(
+            spec, effect, ledger=ledger, participant_time=ptime, basis="estimates", seed=seed, draws=draws
+        )
+    hyp = next((h for h in spec.hypotheses if h.kpi == kpi), None)
+    if hyp is None:
+        return None
+    effect = EffectInput.from_hypothesis(hyp, baseline=baseline)
+    return compute_roi(
+        spec, effect, ledger=ledger, participant_time=ptime, basis="forecast", seed=seed, draws=draws
+    )
+
+
+def _baseline(frame: pd.DataFrame) -> float | None:
+    """The KPI's pre-period mean (turns a relative hypothesis into KPI units for a forecast)."""
+    pre = frame.loc[~frame["post"].astype(bool), "value"] if "post" in frame else frame["value"]
+    mean = float(pre.mean()) if len(pre) else math.nan
+    return mean if math.isfinite(mean) else None
+
+
+def analyze_program(
+    store: Store,
+    spec: ProgramSpec,
+    spec_hash: str,
+    *,
+    kpi: str | None = None,
+    design: AttributionDesign = "auto",
+    seed: int = 0,
+    draws: int = 100_000,
+    save: bool = True,
+) -> ProgramAnalysis:
+    """Run attribute -> ROI for ``spec`` on ``kpi`` (default: the primary KPI) and record the results."""
+    kpi = kpi or spec.program.primary_kpi
+    backend = connect(store.con)
+    panel = build_panel(backend, spec.id, kpi)
+    info = DesignInfo.from_spec(spec, kpi, one_value_per_person=kpi in ONE_PER_HIRE_KPIS)
+    surveys = _frame(store, "SELECT * FROM survey_estimates WHERE program_id = ?", [spec.id])
+    att = attribute(
+        panel.frame, info, design=design, seed=seed, estimates=surveys if not surveys.empty else None
+    )
+    ledger = _frame(store, "SELECT * FROM cost_ledger WHERE program_id = ?", [spec.id])
+    ptime = participant_time(store, spec.id)
+    roi = compute_roi(
+        spec, _effect_input(att, kpi), ledger=ledger, participant_time=ptime, seed=seed, draws=draws
+    )
+    alt = (
+        None
+        if att.identified
+        else _alt_roi(spec, kpi, surveys, ledger, ptime, _baseline(panel.frame), seed, draws)
+    )
+    fun = funnel(backend, spec.id)
+    try:
+        comp: KpiTable | None = compute_kpi(backend, "competency_gain", program=spec.id)
+    except LearnroiError:  # a program without assessments has no competency table
+        comp = None
+    result = ProgramAnalysis(spec, spec_hash, kpi, att, roi, alt, fun, comp, panel.n_unmatched_left_out)
+    if save:
+        save_results(store, result)
+    return result
+
+
+def save_results(store: Store, a: ProgramAnalysis) -> None:
+    """Record the attribution and ROI results with the spec hash and version (provenance for the report)."""
+    for stage, payload in (("attribution", a.attribution.to_dict()), ("roi", a.roi.to_dict())):
+        store.con.execute(
+            "INSERT INTO results (program_id, kpi, stage, spec_hash, payload, learnroi_version) VALUES (?, ?, ?, ?, ?, ?)",
+            [a.spec.id, a.kpi, stage, a.spec_hash, json.dumps(payload, default=str), __version__],
+        )

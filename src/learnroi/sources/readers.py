@@ -1,0 +1,407 @@
+"""Readers: put one source file's rows into a DuckDB table of text columns, numbered, losing nothing.
+
+Every reader yields a staging table with one VARCHAR column per source column plus ``_row`` (1-based:
+CSV/XLSX data row, JSON-lines line, JSON-array item) and a rejects table (``_row``, value, reason) for
+rows that could not even be split into columns (a CSV line with too many fields, a line that is not
+JSON). Readers run SQL on a connection they are handed (DuckDB as an engine: streaming ``read_csv`` /
+``read_parquet``); they never persist anything. Encodings: UTF-8 (with or without BOM), UTF-16 (BOM)
+and Latin-1 are read natively by DuckDB; the delimiter and quoting are DuckDB's sniffer's. XLSX is read
+with python-calamine (DuckDB's ``excel`` extension needs a download: see pitfalls.md).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from learnroi.core.errors import DataError
+
+FileFormat = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
+SNIFF_BYTES = 1 << 20
+
+_HINT_FORMAT = (
+    "learnroi reads .csv/.tsv/.txt, .parquet, .xlsx, .json (an array or an LRS response) and .jsonl/.ndjson; "
+    "save the export in one of those formats."
+)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One readable unit: a file, or one sheet of a workbook."""
+
+    path: Path
+    format: FileFormat
+    encoding: str = "utf-8"
+    sheet: str | None = None
+    url: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.url:
+            return self.url
+        return f"{self.path}[{self.sheet}]" if self.sheet else str(self.path)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A staged file: the table name, its source columns, and the row counts."""
+
+    raw: RawFile
+    table: str
+    rejects: str
+    header: tuple[str, ...]
+    rows: int
+    rejected: int
+    row_expr: str = "_row"
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows + self.rejected
+
+
+def sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def detect_format(path: Path) -> FileFormat:
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv", ".txt", ".tab"}:
+        return "csv"
+    if suffix in {".parquet", ".pq"}:
+        return "parquet"
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        return "xlsx"
+    if suffix in {".jsonl", ".ndjson"}:
+        return "jsonl"
+    if suffix == ".json":
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
+        return "json" if head[:1] in (b"[", b"{") and not _looks_like_lines(path) else "jsonl"
+    raise DataError(f"unknown file type {suffix!r}", where=str(path), hint=_HINT_FORMAT)
+
+
+def _looks_like_lines(path: Path) -> bool:
+    """A .json file with one object per line is JSON lines."""
+    with path.open("rb") as fh:
+        first = fh.readline().strip()
+    try:
+        json.loads(first)
+    except ValueError:
+        return False
+    return first.startswith(b"{") and first.endswith(b"}")
+
+
+def detect_encoding(path: Path) -> str:
+    """DuckDB encoding name: BOMs first, then strict UTF-8 on the first MiB, else Latin-1."""
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
+            return "latin-1"
+    return "utf-8"
+
+
+def describe(path: Path, encoding: str | None = None) -> list[RawFile]:
+    """The readable units of a path (a workbook gives one per sheet)."""
+    if not path.exists():
+        raise DataError(
+            "file not found", where=str(path), hint="Check the path (and the folder for `ingest all`)."
+        )
+    if path.is_dir():
+        raise DataError(
+            "is a folder, not a file", where=str(path), hint="Pass the files, or use `ingest all FOLDER`."
+        )
+    fmt = detect_format(path)
+    if fmt == "xlsx":
+        return [RawFile(path, "xlsx", sheet=s) for s in _sheet_names(path)]
+    if fmt == "csv":
+        return [RawFile(path, "csv", encoding or detect_encoding(path))]
+    return [RawFile(path, fmt)]
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for corrupt workbooks
+        raise DataError(
+            f"not a readable workbook ({type(exc).__name__}: {exc})",
+            where=str(path),
+            hint="Open it in a spreadsheet program and save it again as .xlsx, or export it as CSV.",
+        ) from None
+
+
+def stage(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, *, delimiter: str | None = None) -> Staged:
+    """Create temp tables ``name`` (VARCHAR columns + ``_row``) and ``name_rej`` from one readable unit."""
+    rejects = f"{name}_rej"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rejects} (_row BIGINT, value VARCHAR, reason VARCHAR)")
+    if raw.format == "csv":
+        return _stage_csv(con, raw, name, rejects, delimiter)
+    if raw.format == "parquet":
+        return _stage_parquet(con, raw, name, rejects)
+    if raw.format == "xlsx":
+        return _stage_arrow(con, raw, name, rejects, _xlsx_table(raw))
+    if raw.format == "jsonl":
+        return stage_json_lines(con, raw, name, rejects)
+    return _stage_json_array(con, raw, name, rejects)
+
+
+def _csv_options(raw: RawFile, delimiter: str | None) -> str:
+    opts = [
+        "all_varchar = true",
+        "header = true",
+        f"encoding = {sql_str(raw.encoding)}",
+        "null_padding = false",
+    ]
+    if delimiter:
+        opts.append(f"delim = {sql_str(delimiter)}")
+    return ", ".join(opts)
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    name: str,
+    rejects: str,
+    delimiter: str | None,
+    parallel: bool = True,
+) -> Staged:
+    src = sql_str(str(raw.path))
+    rej_t, rej_s = f"{name}_rejerr", f"{name}_rejscan"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT row_number() OVER () AS _row, * "
+            f"FROM read_csv({src}, {_csv_options(raw, delimiter)}, parallel = {str(parallel).lower()}, "
+            f"store_rejects = true, rejects_table = {sql_str(rej_t)}, rejects_scan = {sql_str(rej_s)})"
+        )
+    except duckdb.Error as exc:
+        msg = str(exc).splitlines()[0]
+        if raw.encoding == "utf-8" and "unicode" in msg.lower():
+            return _stage_csv(con, RawFile(raw.path, "csv", "latin-1"), name, rejects, delimiter)
+        raise DataError(
+            f"cannot read the CSV file: {msg}",
+            where=str(raw.path),
+            hint="Check that it is a delimited text file with a header row; "
+            "pass `delimiter`/`encoding` in a --mapping if the guess is wrong.",
+        ) from None
+    errs = con.execute(f"SELECT line, error_type, csv_line, error_message FROM {rej_t} ORDER BY line").fetchall()
+    con.execute(f"DROP TABLE IF EXISTS {rej_t}; DROP TABLE IF EXISTS {rej_s}")
+    if raw.encoding == "utf-8" and any(str(e[1]).upper() == "INVALID ENCODING" for e in errs):
+        return _stage_csv(con, RawFile(raw.path, "csv", "latin-1"), name, rejects, delimiter)
+    if errs and parallel:
+        # DuckDB's record numbers in rejects are exact only for a single-threaded scan: read again.
+        return _stage_csv(con, raw, name, rejects, delimiter, parallel=False)
+    header = header_of(con, name)
+    n = _count(con, name)
+    if not errs:
+        return Staged(raw, name, rejects, header, n, 0)
+    by_row: dict[int, tuple[str, str]] = {}
+    for line, etype, csv_line, message in errs:
+        by_row.setdefault(int(line) - 1, (str(csv_line), f"{str(etype).lower()}: {message}"))
+    total = n + len(by_row)
+    bad_rows = _valid_positions(sorted(by_row), total)
+    values = [by_row[r] for r in sorted(by_row)]
+    rej_tbl = pa.table(
+        {
+            "_row": pa.array(bad_rows, pa.int64()),
+            "value": [v[0] for v in values],
+            "reason": [v[1] for v in values],
+        }
+    )
+    con.register("_rej_arrow", rej_tbl)
+    con.execute(f"INSERT INTO {rejects} SELECT * FROM _rej_arrow")
+    con.unregister("_rej_arrow")
+    keep = np.ones(total, dtype=bool)
+    keep[np.asarray(bad_rows, dtype=np.int64) - 1] = False
+    numbers = pa.table(
+        {"_rid": np.arange(1, n + 1, dtype=np.int64), "_true": np.flatnonzero(keep).astype(np.int64) + 1}
+    )
+    con.register("_rownum_arrow", numbers)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT r._true AS _row, s.* EXCLUDE (_row) FROM {name} s "
+        f"JOIN _rownum_arrow r ON r._rid = s._row ORDER BY r._true"
+    )
+    con.unregister("_rownum_arrow")
+    return Staged(raw, name, rejects, header, n, len(bad_rows))
+
+
+def _valid_positions(rows: list[int], total: int) -> list[int]:
+    """Rejected data-row numbers, kept unique and within 1..total (the accounting must stay exact)."""
+    out: list[int] = []
+    used: set[int] = set()
+    spare = (r for r in range(total, 0, -1) if r not in set(rows))
+    for r in rows:
+        if r < 1 or r > total or r in used:
+            r = next(spare)
+        used.add(r)
+        out.append(r)
+    return sorted(out)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
+    src = sql_str(str(raw.path))
+    try:
+        cols = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({src})").fetchall()]
+        casts = ", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in cols)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {casts}, file_row_number + 1 AS _row "
+            f"FROM read_parquet({src}, file_row_number = true)"
+        )
+    except duckdb.Error as exc:
+        raise DataError(
+            f"cannot read the Parquet file: {str(exc).splitlines()[0]}",
+            where=str(raw.path),
+            hint="The file may be truncated or not Parquet; export it again.",
+        ) from None
+    return Staged(raw, name, rejects, tuple(cols), _count(con, name), 0)
+
+
+def _xlsx_table(raw: RawFile) -> pa.Table:
+    """One sheet as text columns; the first non-empty row is the header. Cells are few: a Python loop is fine."""
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(raw.path)).get_sheet_by_name(str(raw.sheet))
+    rows = sheet.to_python(skip_empty_area=False)
+    start = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), len(rows))
+    if start == len(rows):
+        return pa.table({"_row": pa.array([], pa.int64())})
+    header = [str(c).strip() or f"column{j + 1}" for j, c in enumerate(rows[start])]
+    body = rows[start + 1 :]
+    cols: dict[str, list[str | None]] = {h: [] for h in header}
+    for r in body:
+        for j, h in enumerate(header):
+            cols[h].append(_cell(r[j]) if j < len(r) else None)
+    data: dict[str, pa.Array] = {h: pa.array(v, pa.string()) for h, v in cols.items()}
+    data["_row"] = pa.array(np.arange(1, len(body) + 1, dtype=np.int64))
+    return pa.table(data)
+
+
+def _cell(v: object) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return str(v.isoformat())
+    return str(v)
+
+
+def _stage_arrow(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str, table: pa.Table
+) -> Staged:
+    con.register("_stage_arrow", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_arrow")
+    con.unregister("_stage_arrow")
+    header = tuple(c for c in table.column_names if c != "_row")
+    return Staged(raw, name, rejects, header, table.num_rows, 0)
+
+
+def stage_json_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
+    """JSON lines as one text column ``j`` + ``_row``; lines that are not a JSON object are rejects.
+
+    Lines are read with ``read_csv`` and a delimiter that valid JSON cannot contain unescaped (\\x01), so
+    reading streams at CSV speed; blank lines are not rows.
+    """
+    src = sql_str(str(raw.path))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name}_lines AS SELECT row_number() OVER () AS _row, j FROM read_csv({src}, columns = {{'j': 'VARCHAR'}}, "
+        "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, strict_mode = false, "
+        "null_padding = true)"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT ltrim(j, chr(65279)) AS j, _row "
+        f"FROM {name}_lines WHERE trim(j) <> ''"
+    )
+    con.execute(f"DROP TABLE {name}_lines")
+    return _split_invalid_json(con, raw, name, rejects)
+
+
+def _split_invalid_json(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
+    con.execute(
+        f"INSERT INTO {rejects} SELECT _row, left(j, 500), 'not a JSON object' FROM {name} "
+        "WHERE NOT coalesce(json_valid(j), false) OR json_type(j) <> 'OBJECT'"
+    )
+    bad = _count(con, rejects)
+    if bad:
+        con.execute(f"DELETE FROM {name} WHERE _row IN (SELECT _row FROM {rejects})")
+    return Staged(raw, name, rejects, ("j",), _count(con, name), bad)
+
+
+def json_items(path: Path) -> list[str]:
+    """Items of a JSON array file (or of an LRS response's ``statements``), each re-serialized."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"not valid JSON: {exc}",
+            where=str(path),
+            hint="Check the file is complete; for one object per line, name it .jsonl.",
+        ) from None
+    if isinstance(doc, dict) and isinstance(doc.get("statements"), list):
+        doc = doc["statements"]
+    if isinstance(doc, dict):
+        doc = [doc]
+    if not isinstance(doc, list):
+        raise DataError(
+            "the JSON file is neither an array nor an object",
+            where=str(path),
+            hint="Export a JSON array of records, or JSON lines (one object per line).",
+        )
+    return [json.dumps(item, ensure_ascii=False) for item in doc]
+
+
+def stage_json_texts(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str, items: list[str]
+) -> Staged:
+    """Stage already-split JSON texts (array items, LRS pages) like JSON lines."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rejects} (_row BIGINT, value VARCHAR, reason VARCHAR)")
+    table = pa.table(
+        {"j": pa.array(items, pa.string()), "_row": pa.array(np.arange(1, len(items) + 1), pa.int64())}
+    )
+    con.register("_json_arrow", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _json_arrow")
+    con.unregister("_json_arrow")
+    return _split_invalid_json(con, raw, name, rejects)
+
+
+def _stage_json_array(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
+    return stage_json_texts(con, raw, name, rejects, json_items(raw.path))
+
+
+def flatten_json(con: duckdb.DuckDBPyConnection, staged: Staged) -> Staged:
+    """Turn a JSON-object staging table (``j``) into one text column per top-level key (records files)."""
+    keys = [
+        str(r[0])
+        for r in con.execute(
+            f"SELECT DISTINCT unnest(json_keys(j)) AS k FROM {staged.table} ORDER BY k"
+        ).fetchall()
+    ]
+    cols = ", ".join(f"json_extract_string(j, {sql_str('$.' + json.dumps(k))}) AS {ident(k)}" for k in keys)
+    sel = f"{cols}, _row" if cols else "_row"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged.table} AS SELECT {sel} FROM {staged.table}")
+    return Staged(staged.raw, staged.table, staged.rejects, tuple(keys), staged.rows, staged.rejected)
+
+
+def header_of(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    return tuple(str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall() if str(r[0]) != "_row")

@@ -1,0 +1,497 @@
+"""``ingest``: every source file into the store as one atomic, idempotent batch (contracts §2).
+
+A batch is one transaction: a killed process leaves the store as it was. Re-ingesting identical files
+adds one batch row marked "no changes" and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from learnroi.core.errors import DataError, LearnroiError, UsageError
+from learnroi.core.options import INGEST_ORDER, IngestKind, check_option
+from learnroi.sources.identity import key_fingerprint, load_key
+from learnroi.sources.mapping import Mapping, infer_mapping, load_mapping
+from learnroi.sources.readers import RawFile, Staged, describe, flatten_json, stage, stage_json_texts
+from learnroi.sources.schema import KIND_TABLES, TableSpec
+from learnroi.sources.xapi import is_xapi, split_voiding, xapi_exprs, xapi_extras
+from learnroi.store.db import Store
+from learnroi.store.merge import BatchContext, load_staged, missing_columns_error
+from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
+
+Progress = Callable[[str, int, int], None]
+"""progress(message, done, total): called as each file is read and merged."""
+PAUSE_ENV = "LEARNROI_TEST_PAUSE_IN_TRANSACTION"
+"""Test hook: a file path; the ingest writes it and waits inside the write transaction (the kill test)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _resolve_mapping(mapping: Mapping | str | Path | None) -> Mapping:
+    if mapping is None:
+        return Mapping()
+    if isinstance(mapping, Mapping):
+        return mapping
+    return load_mapping(mapping)
+
+
+def _check_tz(tz: str | None) -> str | None:
+    if tz is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone {tz!r}", hint="Pass an IANA name such as Europe/Berlin or America/New_York."
+        ) from None
+    return tz
+
+
+def _pseudonym_key(store: Store, pseudonymize: bool) -> bytes | None:
+    """The key, after checking the store is not mixing pseudonymized and raw identities."""
+    rows = dict(store.con.execute("SELECT name, value FROM store_settings").fetchall())
+    mode = rows.get("pseudonymized")
+    if mode is not None and (mode == "true") != pseudonymize:
+        raise UsageError(
+            "this store was filled " + ("with" if mode == "true" else "without") + " --pseudonymize",
+            where=str(store.path or ":memory:"),
+            hint=("Add --pseudonymize" if mode == "true" else "Drop --pseudonymize")
+            + " so identities stay consistent, or use a new --db.",
+        )
+    if not pseudonymize:
+        return None
+    key = load_key()
+    fp = rows.get("key_fingerprint")
+    if fp is not None and fp != key_fingerprint(key):
+        raise UsageError(
+            "the pseudonymization key differs from the one this store was filled with",
+            where=str(store.path or ":memory:"),
+            hint="Use the original LEARNROI_PSEUDONYM_KEY (or key file), or a new --db.",
+        )
+    return key
+
+
+def _choose_table(
+    kind: str, staged: Staged, m: Mapping, infer: bool, samples: Callable[[], dict[str, list[str]]]
+) -> tuple[TableSpec, Mapping]:
+    from learnroi.sources.canonical import canonical_sql
+
+    cands = KIND_TABLES[kind]
+    if m.table:
+        cands = tuple(t for t in cands if t.name == m.table)
+        if not cands:
+            raise UsageError(
+                f"the mapping targets {m.table!r}, which kind {kind!r} does not load",
+                hint=f"Use kind {next(k for k, ts in KIND_TABLES.items() if any(t.name == m.table for t in ts))!r}.",
+            )
+    scored = []
+    for spec in cands:
+        absent = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr).absent_required
+        if not absent:
+            return spec, m
+        scored.append((len(absent), spec, absent))
+    scored.sort(key=lambda t: t[0])
+    _, best, absent = scored[0]
+    if infer:
+        for _, spec, _ in scored:
+            proposal = infer_mapping(staged.header, spec, samples())
+            if not canonical_sql(
+                spec, proposal, staged.header, staged.table, staged.row_expr
+            ).absent_required:
+                return spec, proposal
+    raise missing_columns_error(staged, best, absent, m)
+
+
+def _samples(store: Store, staged: Staged) -> Callable[[], dict[str, list[str]]]:
+    def get() -> dict[str, list[str]]:
+        cols = [c for c in staged.header if c != "j"]
+        if not cols:
+            return {}
+        rows = (
+            store.con.execute(f"SELECT * EXCLUDE (_row) FROM {staged.table} LIMIT 20").fetchall()
+            if staged.row_expr == "_row"
+            else store.con.execute(f"SELECT * FROM {staged.table} LIMIT 20").fetchall()
+        )
+        return {c: [str(r[i]) for r in rows if r[i] is not None] for i, c in enumerate(cols)}
+
+    return get
+
+
+def ingest(
+    store: Store,
+    kind: str,
+    paths: Sequence[str | Path],
+    *,
+    mapping: Mapping | str | Path | None = None,
+    infer: bool = False,
+    tz: str | None = None,
+    max_quarantine: float = 0.01,
+    pseudonymize: bool = False,
+    progress: Progress | None = None,
+    since: str | None = None,
+) -> IngestResult:
+    """Read ``paths`` (files, or one LRS statements URL for ``xapi``) into the store as one batch.
+
+    Raises :class:`DataError` (and loads nothing) when the quarantined share exceeds ``max_quarantine``.
+    """
+    check_option(kind, IngestKind, "KIND")
+    if not 0 <= max_quarantine <= 1:
+        raise UsageError("--max-quarantine must be a share between 0 and 1", hint="For example 0.01 (1 %).")
+    if not paths:
+        raise UsageError("no file given", hint=f"learnroi ingest {kind} FILE [FILE…]")
+    tz_name = _check_tz(tz)
+    base_mapping = _resolve_mapping(mapping)
+    key = _pseudonym_key(store, pseudonymize)
+    urls = [str(p) for p in paths if str(p).startswith(("http://", "https://"))]
+    if urls and (kind != "xapi" or len(paths) != 1):
+        raise UsageError(
+            "a URL is only accepted alone, for kind xapi", hint="learnroi ingest xapi URL [--since T]"
+        )
+    files = [Path(p) for p in paths] if not urls else []
+    units = [(f, describe(f, base_mapping.encoding)) for f in files]
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute("SELECT nextval('batch_id_seq')").fetchone()
+        assert row is not None
+        batch_id = int(row[0])
+        con.execute(
+            "INSERT INTO batches (batch_id, kind, source, started_at, pseudonymized, mapping) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                batch_id,
+                kind,
+                "; ".join(urls or [str(f) for f in files]),
+                _now(),
+                key is not None,
+                base_mapping.name,
+            ],
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE _batch_ids (identity_key VARCHAR)")
+        ctx = BatchContext(con, batch_id, kind, key)
+        counts: list[FileCounts] = []
+        examples: list[QuarantineRecord] = []
+        proposals: list[str] = []
+        notes: list[str] = []
+        total = sum(len(u) for _, u in units) or 1
+        done = 0
+        if urls:
+            counts.append(_ingest_lrs(store, ctx, urls[0], since, tz_name, notes))
+        for path, raws in units:
+            digest = file_sha256(path)
+            for raw in raws:
+                if progress:
+                    progress(f"reading {raw.label}", done, total)
+                counts.append(
+                    _ingest_unit(
+                        store, ctx, raw, kind, base_mapping, infer, tz_name, digest, proposals, len(counts)
+                    )
+                )
+                done += 1
+                if progress:
+                    progress(f"merged {raw.label}", done, total)
+        examples = [
+            QuarantineRecord(str(r[0]), r[1], r[2], r[3], str(r[4]))
+            for r in con.execute(
+                'SELECT file, "row", "column", value, reason FROM quarantine WHERE batch_id = ? '
+                'ORDER BY file, "row" LIMIT 10',
+                [batch_id],
+            ).fetchall()
+        ]
+        result = _finish(store, ctx, counts, base_mapping, examples, proposals, notes)
+        _check_threshold(result, max_quarantine)
+        _record(store, ctx, result)
+        _pause_for_kill_test()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS _batch_ids")
+    return result
+
+
+def _ingest_unit(
+    store: Store,
+    ctx: BatchContext,
+    raw: RawFile,
+    kind: str,
+    m: Mapping,
+    infer: bool,
+    tz: str | None,
+    digest: str,
+    proposals: list[str],
+    n: int,
+) -> FileCounts:
+    con = store.con
+    staged = stage(con, raw, f"_stage{n}", delimiter=m.delimiter)
+    if raw.format in ("json", "jsonl"):
+        if kind in ("xapi", "lms") and is_xapi(con, staged):
+            return _load_xapi(ctx, staged, m, tz, digest)
+        if kind == "xapi":
+            raise DataError(
+                "these JSON objects are not xAPI statements (no actor/verb)",
+                where=raw.label,
+                hint="Pass xAPI statements (JSON lines or an array), or use the kind that matches the file.",
+            )
+        staged = flatten_json(con, staged)
+    elif kind == "xapi":
+        raise DataError(
+            "xAPI statements must be JSON",
+            where=raw.label,
+            hint="Pass .jsonl / .json statements or an LRS URL.",
+        )
+    spec, used = _choose_table(kind, staged, m, infer, _samples(store, staged))
+    if used is not m:
+        proposals.append(f"# proposed for {raw.label}\n{used.to_toml()}")
+    extras = {"source": "'lms'"} if spec.name == "lms_events" else None
+    return load_staged(ctx, staged, spec, used, tz or used.timezone or "UTC", digest, extras=extras)
+
+
+def _load_xapi(
+    ctx: BatchContext, staged: Staged, m: Mapping, tz: str | None, digest: str | None
+) -> FileCounts:
+    spec = KIND_TABLES["xapi"][0]
+    voiders = split_voiding(ctx.con, staged)
+    xm = replace(m, identity=False, columns={}, table=None) if m.identity else m
+    counts = load_staged(
+        ctx,
+        staged,
+        spec,
+        xm,
+        tz or m.timezone or "UTC",
+        digest,
+        raw_exprs=xapi_exprs(),
+        extras=xapi_extras(),
+        pre_skipped=voiders,
+        voids=True,
+    )
+    ctx.con.execute("DROP TABLE IF EXISTS _voiders")
+    return counts
+
+
+def _ingest_lrs(
+    store: Store, ctx: BatchContext, url: str, since: str | None, tz: str | None, notes: list[str]
+) -> FileCounts:
+    from learnroi.sources.lrs import first_url, pages
+
+    con = store.con
+    cur = con.execute("SELECT since, more FROM lrs_cursors WHERE url = ?", [url]).fetchone()
+    start = (
+        str(cur[1]) if cur and cur[1] else first_url(url, since or (str(cur[0]) if cur and cur[0] else None))
+    )
+    items: list[str] = []
+    more = ""
+    n_pages = 0
+    try:
+        for page in pages(start):
+            items.extend(page.statements)
+            n_pages += 1
+            more = page.more
+    except LearnroiError as exc:
+        if not n_pages:
+            raise
+        notes.append(
+            f"the pull stopped after {n_pages} page(s) ({exc.message}); run the same command to resume"
+        )
+    raw = RawFile(Path("lrs"), "json", url=url)
+    staged = stage_json_texts(con, raw, "_stage_lrs", "_stage_lrs_rej", items)
+    counts = _load_xapi(ctx, staged, Mapping(), tz, None)
+    newest = (
+        con.execute(
+            "SELECT max(coalesce(json_extract_string(j, '$.stored'), json_extract_string(j, '$.timestamp'))) "
+            "FROM (SELECT unnest(?) AS j)",
+            [items],
+        ).fetchone()
+        if items
+        else None
+    )
+    prev_since = str(cur[0]) if cur and cur[0] else since
+    con.execute(
+        "INSERT OR REPLACE INTO lrs_cursors VALUES (?, ?, ?, ?)",
+        [url, (newest[0] if newest and newest[0] else prev_since), more or None, _now()],
+    )
+    return counts
+
+
+def _finish(
+    store: Store,
+    ctx: BatchContext,
+    counts: list[FileCounts],
+    m: Mapping,
+    examples: list[QuarantineRecord],
+    proposals: list[str],
+    notes: list[str],
+) -> IngestResult:
+    con = store.con
+    match_rate: float | None = None
+    unmatched: tuple[str, ...] = ()
+    if ctx.identity_columns:
+        rows = con.execute(
+            "SELECT i.identity_key, im.employee_id IS NOT NULL FROM (SELECT DISTINCT identity_key FROM _batch_ids) i "
+            "LEFT JOIN identity_map im USING (identity_key) ORDER BY i.identity_key"
+        ).fetchall()
+        if rows:
+            match_rate = sum(1 for r in rows if r[1]) / len(rows)
+            unmatched = tuple(str(r[0]) for r in rows if not r[1])
+    totals = {
+        f: sum(getattr(c, f) for c in counts)
+        for f in ("rows_read", "loaded", "quarantined", "skipped", "superseded", "voided")
+    }
+    no_changes = (
+        totals["loaded"] == 0
+        and totals["superseded"] == 0
+        and totals["voided"] == 0
+        and ctx.new_quarantine_rows == 0
+    )
+    if match_rate is not None and unmatched:
+        notes.append(
+            f"{len(unmatched)} identities are not in the HRIS; they are loaded and left out of the panel"
+        )
+    return IngestResult(
+        batch_id=ctx.batch_id,
+        kind=ctx.kind,
+        files=tuple(counts),
+        no_changes=no_changes,
+        match_rate=match_rate,
+        unmatched=unmatched,
+        mapping=m.name,
+        pseudonymized=ctx.key is not None,
+        quarantine_examples=tuple(examples),
+        proposed_mapping="\n".join(proposals) or None,
+        notes=tuple(notes),
+        **totals,
+    )
+
+
+def _check_threshold(result: IngestResult, limit: float) -> None:
+    if result.rows_read == 0 or result.quarantined / result.rows_read <= limit:
+        return
+    share = result.quarantined / result.rows_read
+    shown = "\n".join(f"  {q.render()}" for q in result.quarantine_examples[:5])
+    raise DataError(
+        f"{result.quarantined:,} of {result.rows_read:,} rows ({share:.1%}) were refused, over the "
+        f"--max-quarantine limit of {limit:.1%}; nothing was loaded. First problems:\n{shown}",
+        where=", ".join(f.file for f in result.files if f.quarantined)[:300],
+        hint="Fix those rows in the source, map the columns and formats with --mapping (docs/howto/ingest-an-lms-export.md), "
+        f"or accept them with --max-quarantine {min(1.0, round(share + 0.005, 3))}.",
+    )
+
+
+def _record(store: Store, ctx: BatchContext, r: IngestResult) -> None:
+    con = store.con
+    con.execute(
+        "UPDATE batches SET finished_at = ?, rows_read = ?, loaded = ?, quarantined = ?, skipped = ?, superseded = ?, "
+        "no_changes = ?, match_rate = ?, unmatched = ? WHERE batch_id = ?",
+        [
+            _now(),
+            r.rows_read,
+            r.loaded,
+            r.quarantined,
+            r.skipped,
+            r.superseded + r.voided,
+            r.no_changes,
+            r.match_rate,
+            len(r.unmatched) if r.match_rate is not None else None,
+            r.batch_id,
+        ],
+    )
+    for f in r.files:
+        con.execute(
+            "INSERT INTO batch_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                r.batch_id,
+                f.file,
+                f.sha256,
+                f.target,
+                f.rows_read,
+                f.loaded,
+                f.quarantined,
+                f.skipped,
+                f.superseded + f.voided,
+            ],
+        )
+    con.execute(
+        "INSERT OR REPLACE INTO store_settings VALUES ('pseudonymized', ?)", ["true" if ctx.key else "false"]
+    )
+    if ctx.key:
+        con.execute(
+            "INSERT OR REPLACE INTO store_settings VALUES ('key_fingerprint', ?)", [key_fingerprint(ctx.key)]
+        )
+
+
+def _pause_for_kill_test() -> None:
+    flag = os.environ.get(PAUSE_ENV)
+    if not flag:
+        return
+    Path(flag).write_text("paused inside the write transaction\n", encoding="utf-8")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and Path(flag).exists():
+        time.sleep(0.05)
+
+
+def ingest_all(
+    store: Store,
+    folder: str | Path,
+    *,
+    tz: str | None = None,
+    max_quarantine: float = 0.01,
+    pseudonymize: bool = False,
+    progress: Progress | None = None,
+) -> list[IngestResult]:
+    """Ingest a folder laid out as ``learnroi simulate`` writes it, kinds in dependency order."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(
+            "not a folder", where=str(root), hint="Pass the folder `learnroi simulate --out DIR` wrote (DIR)."
+        )
+    results: list[IngestResult] = []
+    for kind in INGEST_ORDER:
+        sub = root / kind
+        if not sub.is_dir():
+            continue
+        found = sorted(
+            p
+            for p in sub.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in _DATA_SUFFIXES
+        )
+        if kind == "lms":  # the catalog before the events that refer to it
+            found.sort(key=lambda p: (not p.name.startswith("catalog"), p.name))
+        if found:
+            results.append(
+                ingest(
+                    store,
+                    kind,
+                    found,
+                    tz=tz,
+                    max_quarantine=max_quarantine,
+                    pseudonymize=pseudonymize,
+                    progress=progress,
+                )
+            )
+    if not results:
+        raise DataError(
+            "no data files found",
+            where=str(root),
+            hint="Expect sub-folders hris/ design/ lms/ xapi/ performance/ costs/ surveys/ (see docs/reference/data-layout.md).",
+        )
+    return results
+
+
+_DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".json", ".jsonl", ".ndjson"}

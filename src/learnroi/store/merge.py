@@ -1,0 +1,337 @@
+"""Merge one staged file into a versioned ``hist_*`` table inside the open batch transaction.
+
+Natural key + content hash (contracts §2): same key and content -> skipped; same key, new content ->
+the new version supersedes the old (both kept, with batch ids); refused values -> quarantine with file,
+row, column, value and reason (the same bad row is quarantined once across re-ingests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from learnroi.core.errors import DataError
+from learnroi.sources.canonical import canonical_sql
+from learnroi.sources.identity import normalize, pseudonym
+from learnroi.sources.mapping import Mapping
+from learnroi.sources.readers import Staged, ident, sql_str
+from learnroi.sources.schema import TableSpec
+from learnroi.store.result import FileCounts
+
+HIST_EXTRAS: dict[str, tuple[str, ...]] = {
+    "employees": ("_sha1_key",),
+    "lms_events": ("learner_key", "source", "registration", "verb", "activity_id", "success", "completion"),
+}
+
+
+@dataclass
+class BatchContext:
+    """The open batch: its id, kind, the pseudonymization key (or None) and running tallies."""
+
+    con: duckdb.DuckDBPyConnection
+    batch_id: int
+    kind: str
+    key: bytes | None
+    new_quarantine_rows: int = 0
+    identity_columns: list[str] = field(default_factory=list)
+    voided: int = 0
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _hash_expr(spec: TableSpec, cols: tuple[str, ...]) -> str:
+    parts = []
+    for c in cols:
+        kind = "string" if c == "learner_key" else spec.type_of(c)
+        v = ident(c)
+        if kind == "float":
+            v = f"round({v}, 6)"
+        elif spec.identities.get(c) == "employee":
+            v = f"lower({v})"
+        parts.append(f"coalesce(CAST({v} AS VARCHAR), chr(0))")
+    return f"md5_number(concat_ws(chr(31), {', '.join(parts)}))"
+
+
+def missing_columns_error(staged: Staged, spec: TableSpec, absent: tuple[str, ...], m: Mapping) -> DataError:
+    shown = ", ".join(staged.header[:12]) + (" …" if len(staged.header) > 12 else "")
+    return DataError(
+        f"no column for {', '.join(absent)} (needed by {spec.name}); the header has: {shown}",
+        where=staged.raw.label,
+        hint=(
+            f"Name the columns as in docs/reference/data-layout.md ({spec.file_hint}), pass --mapping FILE.toml "
+            "mapping your columns (docs/howto/ingest-an-lms-export.md), or try --infer."
+            if m.identity
+            else f"Add the missing entries under [columns] in the mapping {m.name!r} (docs/reference/mappings.md)."
+        ),
+    )
+
+
+def load_staged(
+    ctx: BatchContext,
+    staged: Staged,
+    spec: TableSpec,
+    m: Mapping,
+    tz: str,
+    sha256: str | None,
+    raw_exprs: dict[str, str] | None = None,
+    extras: dict[str, str] | None = None,
+    pre_skipped: int = 0,
+    voids: bool = False,
+) -> FileCounts:
+    """Type, quarantine, de-duplicate and merge one staged file; return its counts."""
+    con, label = ctx.con, staged.raw.label
+    plan = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr, tz, raw_exprs, extras)
+    if plan.absent_required:
+        raise missing_columns_error(staged, spec, plan.absent_required, m)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {plan.sql}")
+    con.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    dropped = _count(con, "SELECT count(*) FROM _typed WHERE _skip IS NOT NULL")
+    _collect_quarantine(ctx, staged, spec, plan.sources)
+    keep_cols = [*spec.column_names, *(["learner_key"] if "learner_email" in spec.identities else [])]
+    keep_cols += list(extras or {})
+    sel = ", ".join(ident(c) for c in keep_cols)
+    key_cols = spec.key
+    hash_cols = spec.hash_columns or spec.column_names
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _good AS SELECT {sel}, _row, "
+        f"{_hash_expr(spec, key_cols) if not ctx.key else '0::UHUGEINT'} AS _key, "
+        f"{_hash_expr(spec, hash_cols) if not ctx.key else '0::UHUGEINT'} AS _hash "
+        "FROM _typed WHERE NOT _bad AND _skip IS NULL"
+    )
+    con.execute("DROP TABLE _typed")
+    if spec.name == "employees":
+        con.execute(
+            "ALTER TABLE _good ADD COLUMN _sha1_key VARCHAR; "
+            "UPDATE _good SET _sha1_key = sha1('mailto:' || lower(trim(email))) WHERE email IS NOT NULL"
+        )
+    if ctx.key:
+        _pseudonymize_good(ctx, spec)
+        con.execute(
+            f"UPDATE _good SET _key = {_hash_expr(spec, key_cols)}, _hash = {_hash_expr(spec, hash_cols)}"
+        )
+    attempt_superseded = _match_attempts(ctx, spec, voids) if spec.name == "lms_events" else 0
+    in_file_dups = _dedupe_in_file(ctx, staged, spec)
+    quarantined = _flush_quarantine(ctx, staged, spec)
+    hist = f"hist_{spec.name}"
+    has_rows = _count(con, f"SELECT count(*) FROM (SELECT 1 FROM {hist} LIMIT 1)") > 0
+    if has_rows:
+        # A row equal to an older, superseded version of its key is stale (an older export read again):
+        # skipped, so that re-reading old files never reverts a correction.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _cmp AS SELECT g._row, g._key, "
+            f"CASE WHEN h._hash = g._hash THEN 'skip' WHEN o._hash IS NOT NULL THEN 'skip' "
+            f"WHEN h._hash IS NULL THEN 'insert' ELSE 'update' END AS status "
+            f"FROM _good g LEFT JOIN (SELECT _key, _hash FROM {hist} WHERE _superseded_by IS NULL) h USING (_key) "
+            f"LEFT JOIN (SELECT DISTINCT _key, _hash FROM {hist} WHERE _superseded_by IS NOT NULL) o "
+            f"ON o._key = g._key AND o._hash = g._hash"
+        )
+        same = _count(con, "SELECT count(*) FROM _cmp WHERE status = 'skip'")
+        superseded = _count(con, "SELECT count(*) FROM _cmp WHERE status = 'update'")
+        if superseded:
+            con.execute(
+                f"UPDATE {hist} SET _superseded_by = {ctx.batch_id} WHERE _superseded_by IS NULL "
+                "AND _key IN (SELECT _key FROM _cmp WHERE status = 'update')"
+            )
+        if same:
+            con.execute("DELETE FROM _good WHERE _row IN (SELECT _row FROM _cmp WHERE status = 'skip')")
+        con.execute("DROP TABLE _cmp")
+    else:
+        same, superseded = 0, 0
+    superseded += attempt_superseded
+    cols = [*spec.column_names, *HIST_EXTRAS.get(spec.name, ())]
+    present = {str(r[0]) for r in con.execute("DESCRIBE _good").fetchall()}
+    cols = [c for c in cols if c in present]
+    col_sql = ", ".join(ident(c) for c in cols)
+    con.execute(
+        f"INSERT INTO {hist} ({col_sql}, _key, _hash, _batch_id, _superseded_by, _file, _row) "
+        f"SELECT {col_sql}, _key, _hash, {ctx.batch_id}, NULL, {sql_str(label)}, _row FROM _good"
+    )
+    loaded = _count(con, "SELECT count(*) FROM _good")
+    _track_identities(ctx, spec)
+    voided = _apply_voids(ctx) if voids else 0
+    con.execute("DROP TABLE _good")
+    skipped = dropped + in_file_dups + same + pre_skipped
+    counts = FileCounts(
+        label, spec.name, sha256, staged.rows_read, loaded, quarantined, skipped, superseded, voided
+    )
+    if counts.rows_read != loaded + quarantined + skipped:
+        raise AssertionError(f"row accounting broke on {label}: {counts}")
+    return counts
+
+
+_SAME_EVENT = (
+    "h.learner_key = g.learner_key AND h.program_id IS NOT DISTINCT FROM g.program_id "
+    "AND h.course_id IS NOT DISTINCT FROM g.course_id AND h.module_id IS NOT DISTINCT FROM g.module_id "
+    'AND h.event_type = g.event_type AND h."timestamp" = g."timestamp"'
+)
+
+
+def _match_attempts(ctx: BatchContext, spec: TableSpec, from_xapi: bool) -> int:
+    """xAPI statements rarely state the attempt number; the LMS does. A statement without one that is
+    otherwise the same event as a stored LMS row takes that row's attempt (so it is a duplicate); an LMS
+    row arriving after such a statement supersedes it. Returns the statements superseded."""
+    con = ctx.con
+    if from_xapi:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _fill AS SELECT g._row, any_value(h.attempt) AS attempt FROM _good g "
+            f"JOIN hist_lms_events h ON h._superseded_by IS NULL AND h.attempt IS NOT NULL AND {_SAME_EVENT} "
+            "WHERE g.attempt IS NULL GROUP BY g._row HAVING count(*) = 1"
+        )
+        if _count(con, "SELECT count(*) FROM _fill"):
+            con.execute("UPDATE _good SET attempt = f.attempt FROM _fill f WHERE _good._row = f._row")
+            con.execute(
+                f"UPDATE _good SET _key = {_hash_expr(spec, spec.key)}, "
+                f"_hash = {_hash_expr(spec, spec.hash_columns or spec.column_names)} "
+                "WHERE _row IN (SELECT _row FROM _fill)"
+            )
+        con.execute("DROP TABLE _fill")
+        return 0
+    cond = (
+        "h._superseded_by IS NULL AND h.source = 'xapi' AND h.attempt IS NULL AND EXISTS "
+        f"(SELECT 1 FROM _good g WHERE g.attempt IS NOT NULL AND {_SAME_EVENT})"
+    )
+    n = _count(con, f"SELECT count(*) FROM hist_lms_events h WHERE {cond}")
+    if n:
+        con.execute(f"UPDATE hist_lms_events h SET _superseded_by = {ctx.batch_id} WHERE {cond}")
+    return n
+
+
+def _collect_quarantine(
+    ctx: BatchContext, staged: Staged, spec: TableSpec, sources: dict[str, tuple[str, ...]]
+) -> None:
+    con = ctx.con
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _q (_row BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR, row_hash UHUGEINT)"
+    )
+    con.execute(
+        f"INSERT INTO _q SELECT _row, NULL, value, reason, md5_number(coalesce(value, '')) FROM {staged.rejects}"
+    )
+    con.execute(f"DROP TABLE IF EXISTS {staged.rejects}")
+    parts = []
+    for col in spec.column_names:
+        src = sources.get(col) or ()
+        label = f"{col} [{' / '.join(src)}]" if src and src != (col,) else col
+        parts.append(
+            f"SELECT _row, {sql_str(label)}, {ident('_v_' + col)}, {ident('_p_' + col)}, _rowhash FROM _typed "
+            f"WHERE {ident('_p_' + col)} IS NOT NULL AND _skip IS NULL"
+        )
+    con.execute("INSERT INTO _q " + " UNION ALL ".join(parts))
+
+
+def _dedupe_in_file(ctx: BatchContext, staged: Staged, spec: TableSpec) -> int:
+    """Exact repeats of a row in the same file are skipped; conflicting repeats keep the later row and
+    quarantine the earlier ones (nothing is dropped silently)."""
+    con = ctx.con
+    if _count(con, "SELECT count(*) - count(DISTINCT _key) FROM _good") == 0:
+        return 0
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _dup AS SELECT _row, _key, _hash, "
+        "row_number() OVER (PARTITION BY _key, _hash ORDER BY _row) AS n_same, "
+        "max(_row) OVER (PARTITION BY _key) AS last_row FROM _good"
+    )
+    exact = _count(con, "SELECT count(*) FROM _dup WHERE n_same > 1")
+    con.execute(
+        "INSERT INTO _q SELECT d._row, NULL, NULL, 'same natural key as row ' || d.last_row || "
+        "' with different content; the later row was kept', d._hash FROM _dup d "
+        "WHERE d.n_same = 1 AND d._hash <> (SELECT g._hash FROM _good g WHERE g._row = d.last_row)"
+    )
+    con.execute(
+        "DELETE FROM _good WHERE _row IN (SELECT _row FROM _dup WHERE n_same > 1) "
+        "OR _row IN (SELECT _row FROM _q WHERE reason LIKE 'same natural key as row %')"
+    )
+    con.execute("DROP TABLE _dup")
+    return exact
+
+
+def _flush_quarantine(ctx: BatchContext, staged: Staged, spec: TableSpec) -> int:
+    """Write this file's quarantine records (once per bad row across batches); return rows quarantined."""
+    con = ctx.con
+    rows = _count(con, "SELECT count(DISTINCT _row) FROM _q")
+    if rows == 0:
+        return 0
+    if ctx.key:
+        vals = [
+            str(r[0]) for r in con.execute("SELECT DISTINCT value FROM _q WHERE value IS NOT NULL").fetchall()
+        ]
+        _register_map(con, "_qmap", {v: pseudonym(normalize(v), ctx.key) for v in vals})
+        con.execute("UPDATE _q SET value = m.p FROM _qmap m WHERE _q.value = m.raw")
+        con.unregister("_qmap")
+    before = _count(con, "SELECT count(*) FROM quarantine")
+    con.execute(
+        f"INSERT INTO quarantine SELECT {ctx.batch_id}, {sql_str(ctx.kind)}, {sql_str(staged.raw.label)}, "
+        "q._row, q.col, q.value, q.reason, q.row_hash FROM _q q WHERE NOT EXISTS ("
+        "SELECT 1 FROM quarantine o JOIN batches b USING (batch_id) WHERE b.undone_at IS NULL "
+        f"AND o.kind = {sql_str(ctx.kind)} AND o.row_hash = q.row_hash AND o.reason = q.reason "
+        'AND o."column" IS NOT DISTINCT FROM q.col)'
+    )
+    ctx.new_quarantine_rows += _count(con, "SELECT count(*) FROM quarantine") - before
+    con.execute("DROP TABLE _q")
+    return rows
+
+
+def _register_map(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[str, str]) -> None:
+    con.register(
+        name,
+        pa.table(
+            {"raw": pa.array(list(mapping), pa.string()), "p": pa.array(list(mapping.values()), pa.string())}
+        ),
+    )
+
+
+def _pseudonymize_good(ctx: BatchContext, spec: TableSpec) -> None:
+    """Replace every identity by its HMAC (computed once per distinct value)."""
+    con = ctx.con
+    assert ctx.key is not None
+    cols = [c for c, role in spec.identities.items() if role == "employee"]
+    if "learner_email" in spec.identities:
+        cols.append("learner_key")
+    if spec.name == "employees":
+        cols.append("_sha1_key")
+    for col in cols:
+        vals = [
+            str(r[0])
+            for r in con.execute(
+                f"SELECT DISTINCT {ident(col)} FROM _good WHERE {ident(col)} IS NOT NULL"
+            ).fetchall()
+        ]
+        _register_map(con, "_pmap", {v: pseudonym(normalize(v), ctx.key) for v in vals})
+        con.execute(f"UPDATE _good SET {ident(col)} = m.p FROM _pmap m WHERE _good.{ident(col)} = m.raw")
+        con.unregister("_pmap")
+    if "learner_email" in spec.identities:
+        con.execute("UPDATE _good SET learner_email = learner_key")
+
+
+def _track_identities(ctx: BatchContext, spec: TableSpec) -> None:
+    """Remember this batch's identities (for the match rate); HRIS rows define identities, not use them."""
+    if spec.name == "employees":
+        return
+    cols = (
+        ["learner_key"]
+        if "learner_email" in spec.identities
+        else [f"lower({ident(c)})" for c, role in spec.identities.items() if role == "employee"]
+    )
+    for c in cols:
+        ctx.con.execute(f"INSERT INTO _batch_ids SELECT DISTINCT {c} FROM _good WHERE {c} IS NOT NULL")
+        ctx.identity_columns.append(c)
+
+
+def _apply_voids(ctx: BatchContext) -> int:
+    """xAPI voiding statements (xAPI 1.0.3 §2.3.2): the voided statement stops being current."""
+    con = ctx.con
+    n = _count(
+        con,
+        "SELECT count(*) FROM hist_lms_events WHERE _superseded_by IS NULL AND source = 'xapi' "
+        "AND event_id IN (SELECT _voids FROM _voiders)",
+    )
+    if n:
+        con.execute(
+            f"UPDATE hist_lms_events SET _superseded_by = {ctx.batch_id} WHERE _superseded_by IS NULL "
+            "AND source = 'xapi' AND event_id IN (SELECT _voids FROM _voiders)"
+        )
+    ctx.voided += n
+    return n

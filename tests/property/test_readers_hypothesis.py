@@ -1,0 +1,99 @@
+"""Malformed rows and files into every reader: a learnroi error or a full accounting, never a traceback.
+
+Would catch: a reader that raises a raw DuckDB/JSON/Unicode error, or that loses or invents rows
+(read must equal the rows written, and read = loaded + quarantined + skipped).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from learnroi.core.errors import LearnroiError
+from learnroi.store import IngestResult, Store, ingest
+
+LMS_COLS = ["event_id", "learner_email", "program_id", "course_id", "module_id", "event_type", "timestamp",
+            "score", "max_score", "assessment", "attempt", "duration_seconds"]
+TEXT = st.text(alphabet=st.sampled_from(list("aZ09 ,;\"'\n\t-:+.TéЖ€\\/")), max_size=12)
+VALUE = st.one_of(
+    TEXT,
+    st.sampled_from(["", "2025-01-02T03:04:05+01:00", "2025-13-40", "PT1M", "12 mins 5 secs", "1e309", "-0",
+                     "NaN", "true", "00:01:02.5", "mailto:A@B.c", "0000-00-00"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.integers().map(str),
+)
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check(kind: str, path: Path, written: int) -> IngestResult | None:
+    with Store.open(None) as store:
+        try:
+            r = ingest(store, kind, [path], max_quarantine=1.0)
+        except LearnroiError as exc:
+            assert exc.hint
+            return None
+        assert r.rows_read == r.loaded + r.quarantined + r.skipped
+        assert r.rows_read == written
+        n = store.con.execute("SELECT count(*) FROM hist_lms_events WHERE _batch_id = ?", [r.batch_id]).fetchone()
+        assert n is not None and n[0] == r.loaded
+        return r
+
+
+@SETTINGS
+@given(
+    rows=st.lists(st.lists(VALUE, min_size=10, max_size=14), min_size=1, max_size=15),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_csv_rows_of_any_shape(rows: list[list[str]], encoding: str, delimiter: str) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow(LMS_COLS)
+    kept = [r for r in rows if any(v.strip() for v in r)]
+    w.writerows(kept)
+    text = buf.getvalue()
+    if encoding == "latin-1":
+        text = text.encode("latin-1", "replace").decode("latin-1")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "events.csv"
+        path.write_bytes(text.encode(encoding, "replace"))
+        _check("lms", path, len(kept))
+
+
+def _statement(draw: Any) -> dict[str, Any]:
+    actor = draw(st.sampled_from([
+        {"mbox": "mailto:a@b.c"}, {"mbox_sha1sum": "abc"}, {"account": {"name": "E1", "homePage": "x"}},
+        {"openid": "https://o"}, {"objectType": "Group"}, {}, "not an object",
+    ]))
+    stmt: dict[str, Any] = {
+        "id": draw(st.uuids()).hex,
+        "actor": actor,
+        "verb": {"id": draw(st.sampled_from(["http://adlnet.gov/expapi/verbs/completed", "x", "", 3]))},
+        "object": {"id": draw(st.one_of(TEXT, st.just("https://lms.example.com/xapi/activities/p/c/m")))},
+        "timestamp": draw(VALUE),
+    }
+    if draw(st.booleans()):
+        stmt["result"] = {"score": {"raw": draw(VALUE), "max": draw(VALUE)}, "duration": draw(VALUE),
+                          "success": draw(st.sampled_from([True, "maybe", None]))}
+    return stmt
+
+
+@SETTINGS
+@given(data=st.data(), n=st.integers(1, 12), garbage=st.lists(TEXT, max_size=4))
+def test_xapi_statements_of_any_shape(data: st.DataObject, n: int, garbage: list[str]) -> None:
+    lines = [json.dumps(_statement(data.draw)) for _ in range(n)]
+    lines += [g for g in garbage if g.strip() and "\n" not in g and "\r" not in g]
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "s.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _check("xapi", path, len(lines))
+        arr = Path(d) / "a.json"
+        arr.write_text(json.dumps([json.loads(x) for x in lines[:n]]), encoding="utf-8")
+        _check("xapi", arr, n)

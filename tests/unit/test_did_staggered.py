@@ -1,0 +1,88 @@
+"""callaway_santanna: input checks, options and result objects (numbers are in tests/reference)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from learnroi.attribution.result import Diagnostic
+from learnroi.attribution.staggered import callaway_santanna
+from learnroi.core.errors import DataError, UsageError
+
+md = pytest.importorskip("moderndid")
+KW = {"outcome": "lemp", "unit": "countyreal", "time": "year", "group": "first.treat"}
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return md.load_mpdta().to_pandas()
+
+
+def test_result_objects(mpdta: pd.DataFrame) -> None:
+    res = callaway_santanna(mpdta, **KW)
+    tidy = res.tidy()
+    assert {"group", "time", "event_time", "post"} <= set(tidy.columns)
+    assert tidy["post"].sum() == 7  # 2004: 4 post cells, 2006: 2, 2007: 1
+    assert "Callaway-Sant'Anna" in res.summary()
+    json.dumps(res.to_dict(), default=float)
+    pt = res.pretest()
+    assert isinstance(pt, Diagnostic)
+    assert 0 < pt.p_value < 1
+    agg = res.aggregate("dynamic")
+    assert agg.design == "staggered"
+    assert agg.diagnostics[0].name == "parallel_trends_pretest"
+    assert [t.term for t in agg.terms][:2] == ["ATT by event time", "event time -3"]
+    es = res.event_study()
+    assert list(es.columns[:3]) == ["event_time", "term", "estimate"]
+
+
+def test_uniform_band_is_wider_and_seeded(mpdta: pd.DataFrame) -> None:
+    res = callaway_santanna(mpdta, **KW)
+    point = res.aggregate("dynamic")
+    band = res.aggregate("dynamic", cband=True, seed=7)
+    again = res.aggregate("dynamic", cband=True, seed=7)
+    assert band.extra["critical_value"] > 1.96
+    assert band.extra["critical_value"] == again.extra["critical_value"]
+    for p, b in zip(point.terms[1:], band.terms[1:], strict=True):
+        assert b.conf_high - b.conf_low > p.conf_high - p.conf_low  # type: ignore[operator]
+
+
+def test_cluster_on_unit_scales_by_g_over_g_minus_1(mpdta: pd.DataFrame) -> None:
+    a = callaway_santanna(mpdta, **KW)
+    b = callaway_santanna(mpdta, **KW, cluster="countyreal")
+    g = mpdta["countyreal"].nunique()
+    np.testing.assert_allclose(b.se, a.se * np.sqrt(g / (g - 1)), rtol=1e-12)
+
+
+def test_notyet_without_never_treated(mpdta: pd.DataFrame) -> None:
+    d = mpdta[mpdta["first.treat"] > 0]
+    with pytest.raises(DataError, match="never-treated"):
+        callaway_santanna(d, **KW)
+    res = callaway_santanna(d, **KW, control="notyet")
+    assert res.periods.max() < 2007  # the last cohort serves as the comparison before it starts
+    assert set(res.group) == {2004.0, 2006.0}
+
+
+def test_input_errors(mpdta: pd.DataFrame) -> None:
+    with pytest.raises(DataError, match="balanced"):
+        callaway_santanna(mpdta.iloc[1:], **KW)
+    bad = mpdta.copy()
+    bad.loc[0, "first.treat"] = 2006
+    with pytest.raises(DataError, match="constant"):
+        callaway_santanna(bad, **KW)
+    with pytest.raises(UsageError, match="control"):
+        callaway_santanna(mpdta, **KW, control="later")
+    with pytest.raises(UsageError, match="kind"):
+        callaway_santanna(mpdta, **KW).aggregate("cohort")
+    with pytest.raises(DataError, match="not in the data"):
+        callaway_santanna(mpdta, **{**KW, "outcome": "emp"})
+
+
+def test_repeated_cross_section_counts_rows(mpdta: pd.DataFrame) -> None:
+    res = callaway_santanna(mpdta, **KW, panel=False, cluster="countyreal")
+    assert res.n == len(mpdta)
+    panel = callaway_santanna(mpdta, **KW)
+    np.testing.assert_allclose(res.att, panel.att, atol=1e-12)  # balanced panel: same point estimates
