@@ -78,11 +78,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = a.keep or Path(tmp) / "data"
         cmd = [sys.executable, __file__, "--child", "--employees", str(a.employees), "--out", str(out)]
-        res = json.loads(
-            subprocess.run(
-                cmd + (["--xapi"] if a.xapi else []), check=True, capture_output=True, text=True
-            ).stdout
-        )
+        flag = [] if a.xapi is None else ["--xapi" if a.xapi else "--no-xapi"]
+        res = json.loads(subprocess.run(cmd + flag, check=True, capture_output=True, text=True).stdout)
+        res["xapi"] = (out / "xapi" / "statements.jsonl").exists()
         res["anchor_csv_seconds"] = _anchor(int(res["events"]), Path(tmp))
     print(json.dumps(res, indent=2))
 

@@ -105,9 +105,11 @@ def test_clean_company_every_file_every_row(clean: tuple[Path, dict[str, int]], 
     rows = json.loads(out)
     assert len({r["batch_id"] for r in rows}) == 14
     second_round = [r for r in rows if r["batch_id"] > 7]
-    assert len(second_round) == len(files) and all(r["no_changes"] for r in second_round)
+    assert len(second_round) == len(files)
+    assert all(r["no_changes"] for r in second_round)
     code, out, _ = run("sources", "--db", str(db))
-    assert code == 0 and "Ingest batches" in out
+    assert code == 0
+    assert "Ingest batches" in out
 
 
 def test_messy_company_matches_what_the_simulator_planted(messy: Path, tmp_path: Path) -> None:
@@ -130,13 +132,20 @@ def test_messy_company_matches_what_the_simulator_planted(messy: Path, tmp_path:
         assert got["performance/kpis.csv"]["skipped"] == len(rows("duplicate_row", "performance/kpis.csv"))
         assert got["xapi/statements.jsonl"]["loaded"] == len(rows("malformed_timestamp", "lms/events.csv"))
         assert got["costs/ledger_2026-01-05.csv"]["superseded"] == 1
-        n_ledger = sum(1 for line in (messy / "costs" / "ledger.csv").read_text().splitlines()[1:] if line.strip())
+        n_ledger = sum(
+            1 for line in (messy / "costs" / "ledger.csv").read_text().splitlines()[1:] if line.strip()
+        )
         assert got["costs/ledger.csv"]["rows_read"] == n_ledger
         corrected = next(f for f in planted if f["fault"] == "corrected_row")
         wrong = float(corrected["detail"].split()[1])
-        assert store.con.execute("SELECT count(*) FROM cost_ledger WHERE amount = ?", [wrong]).fetchone() == (0,)
-        accented = store.con.execute("SELECT count(*) FROM employees WHERE regexp_matches(full_name, '[éèüöçñ]')").fetchone()
-        assert accented is not None and accented[0] > 0
+        assert store.con.execute("SELECT count(*) FROM cost_ledger WHERE amount = ?", [wrong]).fetchone() == (
+            0,
+        )
+        accented = store.con.execute(
+            "SELECT count(*) FROM employees WHERE regexp_matches(full_name, '[éèüöçñ]')"
+        ).fetchone()
+        assert accented is not None
+        assert accented[0] > 0
     unknown = {f["detail"].split()[1].lower() for f in planted if f["fault"] == "unknown_id"}
     perf = next(r for r in json.loads(out) if r["kind"] == "performance")
     assert unknown <= set(perf["unmatched"])
@@ -147,12 +156,16 @@ def test_bad_input_exit_1_with_file_and_hint_and_usage_exit_2(tmp_path: Path) ->
     f.write_text("who,when\nx,y\n", encoding="utf-8")
     code, out, err = run("ingest", "lms", str(f), "--db", str(tmp_path / "s.duckdb"))
     assert code == 1
-    assert str(f) in err and "no column for learner_email" in err
-    assert "\nHint: " in err and "Traceback" not in err + out
+    assert str(f) in err
+    assert "no column for learner_email" in err
+    assert "\nHint: " in err
+    assert "Traceback" not in err + out
     code, _, err = run("ingest", "nope", str(f), "--db", str(tmp_path / "s.duckdb"))
-    assert code == 2 and "Hint:" in err
+    assert code == 2
+    assert "Hint:" in err
     code, _, err = run("ingest", "--undo", "42", "--db", str(tmp_path / "s.duckdb"))
-    assert code == 2 and "learnroi sources" in err
+    assert code == 2
+    assert "learnroi sources" in err
 
 
 def test_undo_from_the_cli(clean: tuple[Path, dict[str, int]], tmp_path: Path) -> None:
@@ -160,7 +173,8 @@ def test_undo_from_the_cli(clean: tuple[Path, dict[str, int]], tmp_path: Path) -
     db = tmp_path / "u.duckdb"
     run("ingest", "hris", str(root / "hris" / "employees.csv"), "--db", str(db))
     code, out, _ = run("ingest", "--undo", "1", "--db", str(db), "--json")
-    assert code == 0 and json.loads(out)["removed"] == EMPLOYEES
+    assert code == 0
+    assert json.loads(out)["removed"] == EMPLOYEES
     with Store.open(db, read_only=True) as store:
         assert store.con.execute("SELECT count(*) FROM employees").fetchone() == (0,)
 
@@ -205,4 +219,5 @@ def test_killed_inside_the_write_transaction_leaves_the_store_as_before(
         from learnroi.store import ingest
 
         r = ingest(store, "lms", [root / "lms" / "events.csv"])
-        assert r.loaded > 0 and r.batch_id is not None
+        assert r.loaded > 0
+        assert r.batch_id is not None

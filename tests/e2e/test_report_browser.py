@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 import pytest
-from tests.conftest import require_tool
 
 from learnroi.report import write_html
 from learnroi.report.example import example_report_data
 from learnroi.report.fmt import pct
+from tests.conftest import require_tool
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +69,7 @@ def page_info(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 svg: e.querySelector('svg') ? e.querySelector('svg').textContent : ''})),
             notIdentified: [...document.querySelectorAll('[data-role=not-identified]')].map(e => e.closest('[data-program]').dataset.program),
             data: JSON.parse(document.getElementById('report-data').textContent),
+            pageWidth: document.documentElement.scrollWidth,
         })""",
             DATA_MARKS,
         )
@@ -82,6 +83,7 @@ def page_info(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_no_console_errors_and_no_network(page_info: dict[str, Any]) -> None:
     assert page_info["errors"] == []
     assert page_info["requests"] == []
+    assert page_info["pageWidth"] <= 1280, "nothing may overflow the page sideways"
 
 
 def test_every_chart_drew_marks(page_info: dict[str, Any]) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pypdf import PdfReader
-from tests.conftest import require_tool
 
 from learnroi.report import write_pdf, write_report
 from learnroi.report.example import example_report_data
 from learnroi.report.fmt import ascii_safe, pct
 from learnroi.report.view import figures
+from tests.conftest import require_tool
 
 pytestmark = pytest.mark.poppler
 

@@ -241,3 +241,23 @@ def test_custom_rule_is_carried_as_a_labelled_static_value(tmp_path: Path) -> No
     got = _value(sol, _key(path, "Calculation", _find(path, "Calculation", "ROI %")))
     assert got == pytest.approx(roi.roi_pct, abs=CENT)
     assert _find(path, "Inputs", "Value of one KPI unit (custom rule)")
+
+
+def test_event_study_profile_replaces_the_window(tmp_path: Path, inputs: dict[str, Any]) -> None:
+    """An effect that builds up month by month (an event-study profile) is an input column in Excel."""
+    effect = EffectInput(kpi="revenue", estimate=350.0, std_error=100.0, decay_profile=(0.3, 0.6, 0.9, 1.0))
+    kw = {"ledger": inputs["ledger"], "participant_time": inputs["participant_time"], "draws": 200}
+    roi = compute_roi(inputs["sales"], effect, **kw)
+    path = write_xlsx(
+        build_report_data([build_program_section(inputs["sales"], roi=roi)]), tmp_path / "p.xlsx"
+    )
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    got = _recalc((path, model), "Inputs", {})
+    assert got == pytest.approx(roi.roi_pct, abs=CENT)
+    changed = _recalc((path, model), "Inputs", {_find(path, "Inputs", "month 2"): 0.9})
+    want = compute_roi(
+        inputs["sales"],
+        EffectInput(kpi="revenue", estimate=350.0, std_error=100.0, decay_profile=(0.3, 0.9, 0.9, 1.0)),
+        **kw,
+    )
+    assert changed == pytest.approx(want.roi_pct, abs=CENT)

@@ -4,7 +4,8 @@ Integers, strings, flags and dates must be equal and floats equal to 1e-9 relati
 timestamps cross midnight, month ends and time zones, and carry fractional seconds, so a duration computed
 as an engine's count of day boundaries, or a month taken in local time, would differ. Every result reaches
 Python through ``learnroi.metrics.engine.collect``; the test counts the rows it returns to show that no
-event-level rows are collected to the driver.
+event-level rows are collected to the driver. ``cohort`` runs the same code as ``department`` with another
+key, so it is left out to keep the Spark run short.
 
 Spark views are built with ``spark.createDataFrame(arrow_table)``: Ibis 12's pandas memtable path turns the
 missing values of pandas 3 ``str`` columns into the string ``'NaN'`` on Spark (seen on this fixture), and
@@ -15,21 +16,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from tests.conftest import require_tool
-from tests.unit.test_metrics_fixture import SCHEMAS, build_frames, load_duckdb
 
 from learnroi.metrics import build_panel, compute_all, funnel
 from learnroi.metrics import kpis as kpis_mod
 from learnroi.metrics import panel as panel_mod
+from tests.conftest import require_tool
+from tests.unit.test_metrics_fixture import SCHEMAS, build_frames, load_duckdb
 
-pytestmark = pytest.mark.spark
+pytestmark = [
+    pytest.mark.spark,
+    # pyspark's Arrow collection leaves its py4j result socket to the garbage collector.
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+    ),
+]
 
 ARROW = {
     "VARCHAR": pa.string(),
@@ -51,7 +57,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     session = (
         SparkSession.builder.master("local[2]")
         .appName("learnroi-tests")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -112,18 +118,20 @@ def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
             assert xs == ys, col
 
 
-@pytest.mark.parametrize("grain", ["program", "course", "cohort", "department", "period", "learner"])
+@pytest.mark.parametrize("grain", ["program", "course", "department", "period", "learner"])
 def test_catalog_parity(
     engines: tuple[Any, Any], frames: dict[str, pd.DataFrame], collected: list[int], grain: str
 ) -> None:
     duck, spark = engines
-    want = compute_all(duck, by=grain, learner_level=True).table
-    got = compute_all(spark, by=grain, learner_level=True).table
+    # min_cell=1: compare every number (suppression is the same pandas step after the engines)
+    want = compute_all(duck, by=grain, min_cell=1, learner_level=True).table
+    got = compute_all(spark, by=grain, min_cell=1, learner_level=True).table
     assert_same(want, got)
     assert want["value"].notna().sum() > 0
     n_events = len(frames["lms_events"])
     assert collected
-    assert max(collected) <= len(want) < n_events
+    assert max(collected) <= len(want)
+    assert max(collected) < n_events
 
 
 def test_funnel_and_panel_parity(
@@ -132,6 +140,7 @@ def test_funnel_and_panel_parity(
     duck, spark = engines
     assert_same(funnel(duck).table, funnel(spark).table)
     for program, kpi in (("sales", "revenue"), ("onboard", "weeks_to_productivity"), ("onboard", "revenue")):
+        collected.clear()
         want, got = build_panel(duck, program, kpi), build_panel(spark, program, kpi)
         assert_same(want.frame, got.frame)
         assert (want.start, want.design, want.n_unmatched_left_out) == (
@@ -140,4 +149,3 @@ def test_funnel_and_panel_parity(
             got.n_unmatched_left_out,
         )
         assert max(collected) <= len(want.frame)
-    assert not Path("spark-warehouse").exists() or Path("spark-warehouse").stat().st_size >= 0

@@ -19,13 +19,39 @@ from hypothesis import strategies as st
 from learnroi.core.errors import LearnroiError
 from learnroi.store import IngestResult, Store, ingest
 
-LMS_COLS = ["event_id", "learner_email", "program_id", "course_id", "module_id", "event_type", "timestamp",
-            "score", "max_score", "assessment", "attempt", "duration_seconds"]
+LMS_COLS = [
+    "event_id",
+    "learner_email",
+    "program_id",
+    "course_id",
+    "module_id",
+    "event_type",
+    "timestamp",
+    "score",
+    "max_score",
+    "assessment",
+    "attempt",
+    "duration_seconds",
+]
 TEXT = st.text(alphabet=st.sampled_from(list("aZ09 ,;\"'\n\t-:+.TéЖ€\\/")), max_size=12)
 VALUE = st.one_of(
     TEXT,
-    st.sampled_from(["", "2025-01-02T03:04:05+01:00", "2025-13-40", "PT1M", "12 mins 5 secs", "1e309", "-0",
-                     "NaN", "true", "00:01:02.5", "mailto:A@B.c", "0000-00-00"]),
+    st.sampled_from(
+        [
+            "",
+            "2025-01-02T03:04:05+01:00",
+            "2025-13-40",
+            "PT1M",
+            "12 mins 5 secs",
+            "1e309",
+            "-0",
+            "NaN",
+            "true",
+            "00:01:02.5",
+            "mailto:A@B.c",
+            "0000-00-00",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.integers().map(str),
 )
@@ -37,12 +63,17 @@ def _check(kind: str, path: Path, written: int) -> IngestResult | None:
         try:
             r = ingest(store, kind, [path], max_quarantine=1.0)
         except LearnroiError as exc:
-            assert exc.hint
+            hint = exc.hint
+            if not hint:
+                raise AssertionError(f"a learnroi error without a hint: {exc}") from exc
             return None
         assert r.rows_read == r.loaded + r.quarantined + r.skipped
         assert r.rows_read == written
-        n = store.con.execute("SELECT count(*) FROM hist_lms_events WHERE _batch_id = ?", [r.batch_id]).fetchone()
-        assert n is not None and n[0] == r.loaded
+        n = store.con.execute(
+            "SELECT count(*) FROM hist_lms_events WHERE _batch_id = ?", [r.batch_id]
+        ).fetchone()
+        assert n is not None
+        assert n[0] == r.loaded
         return r
 
 
@@ -68,10 +99,19 @@ def test_csv_rows_of_any_shape(rows: list[list[str]], encoding: str, delimiter: 
 
 
 def _statement(draw: Any) -> dict[str, Any]:
-    actor = draw(st.sampled_from([
-        {"mbox": "mailto:a@b.c"}, {"mbox_sha1sum": "abc"}, {"account": {"name": "E1", "homePage": "x"}},
-        {"openid": "https://o"}, {"objectType": "Group"}, {}, "not an object",
-    ]))
+    actor = draw(
+        st.sampled_from(
+            [
+                {"mbox": "mailto:a@b.c"},
+                {"mbox_sha1sum": "abc"},
+                {"account": {"name": "E1", "homePage": "x"}},
+                {"openid": "https://o"},
+                {"objectType": "Group"},
+                {},
+                "not an object",
+            ]
+        )
+    )
     stmt: dict[str, Any] = {
         "id": draw(st.uuids()).hex,
         "actor": actor,
@@ -80,8 +120,11 @@ def _statement(draw: Any) -> dict[str, Any]:
         "timestamp": draw(VALUE),
     }
     if draw(st.booleans()):
-        stmt["result"] = {"score": {"raw": draw(VALUE), "max": draw(VALUE)}, "duration": draw(VALUE),
-                          "success": draw(st.sampled_from([True, "maybe", None]))}
+        stmt["result"] = {
+            "score": {"raw": draw(VALUE), "max": draw(VALUE)},
+            "duration": draw(VALUE),
+            "success": draw(st.sampled_from([True, "maybe", None])),
+        }
     return stmt
 
 

@@ -41,7 +41,8 @@ def monthly_panel(
     violation: str | None = None,
 ) -> tuple[pd.DataFrame, float]:
     """A person x month panel (12 months, program start in month 7) and the true effect on the
-    estimand (ITT for randomized, ATT otherwise). ``kind``: randomized | teams | observational | its."""
+    estimand (ITT for randomized, ATT otherwise). ``kind``: randomized | teams | observational | matched |
+    its."""
     rng = np.random.default_rng(seed)
     months = _months(12)
     T = len(months)
@@ -61,8 +62,8 @@ def monthly_panel(
     elif kind == "its":
         trained = np.ones(n, dtype=bool)
         arm_t, truth = None, TAU
-    else:  # selection on tenure (observed) and alpha (unobserved)
-        lin = -0.5 + 0.02 * (tenure0 - 60) + 0.08 * alpha
+    else:  # selection on tenure (observed) and alpha (unobserved; not for "matched": no pre-period)
+        lin = -0.5 + 0.02 * (tenure0 - 60) + (0.0 if kind == "matched" else 0.08) * alpha
         trained = rng.random(n) < 1 / (1 + np.exp(-lin))
         arm_t, truth = None, TAU
     shock = rng.normal(0, 1.5, (40, T))
@@ -112,6 +113,8 @@ def monthly_panel(
     frame["cohort"] = pd.NaT
     frame["hire_date"] = pd.NaT
     frame["baseline"] = frame.value.where(~frame.post).groupby(frame.employee_id).transform("mean")
+    if kind == "matched":  # no KPI history before the program: matching on recorded traits only
+        frame = frame[frame.post].assign(baseline=np.nan)
     if violation == "srm":  # 30 % of the control arm's records never reached the panel
         lost = (frame.arm == "control") & (frame.employee_id.str[-1].isin(["0", "3", "6"]))
         frame = frame[~lost]
@@ -180,6 +183,7 @@ CLEAN = [
     ("randomized", {}, "randomized"),
     ("teams", {"cluster": "team_id"}, "randomized"),
     ("observational", {}, "did"),
+    ("matched", {}, "matched"),
     ("onboarding", {}, "staggered"),
 ]
 

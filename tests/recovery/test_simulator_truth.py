@@ -6,6 +6,8 @@ fixed seeds. What the tests would catch:
   estimate without bias (for example the completers' effect, about twice the ITT, or a truth over the
   wrong window or the wrong units); note that the §5 band (about 360 currency units here) is too wide to
   see a truth that ignores the 6 % control crossovers, which the unit tests pin down instead;
+- a ``wald_late`` that the instrumental-variables (Wald) ratio, assignment instrumenting completion, does
+  not estimate;
 - a naive trained-vs-untrained contrast that is not biased upward (selection on motivation removed);
 - an onboarding truth that the imputation estimator (Borusyak, Jaravel and Spiess 2024) does not
   recover, or a roll-out on which two-way fixed effects happens to be unbiased (effects that stopped
@@ -40,7 +42,8 @@ def _bias_ok(errors: NDArray[np.float64], mean_se: float) -> tuple[bool, float, 
 
 @pytest.fixture(scope="module")
 def sales_runs() -> dict[str, NDArray[np.float64]]:
-    cols: dict[str, list[float]] = {k: [] for k in ("dim", "se", "att", "naive", "att_c", "first", "last")}
+    keys = ("dim", "se", "att", "naive", "att_c", "first", "last", "iv", "late", "fs")
+    cols: dict[str, list[float]] = {k: [] for k in keys}
     for r in range(R_SALES):
         w = build_workforce(np.random.default_rng([SEED_SALES, r, 1]), EMP_SALES)
         p = simulate_sales(np.random.default_rng([SEED_SALES, r, 2]), w)
@@ -55,6 +58,10 @@ def sales_runs() -> dict[str, NDArray[np.float64]]:
         cols["att_c"].append(truth["att_completers"])
         cols["first"].append(truth["by_time_since_treatment"]["0"])
         cols["last"].append(truth["by_time_since_treatment"]["5"])
+        fs = p.completed[e & p.treat].mean() - p.completed[e & ~p.treat].mean()
+        cols["iv"].append((a.mean() - b.mean()) / fs)
+        cols["late"].append(truth["wald_late"])
+        cols["fs"].append(fs)
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
@@ -67,6 +74,14 @@ def test_difference_in_means_by_arm_is_unbiased_for_the_truth(
     assert sales_runs["att"].mean() > 0
     # the effect grows with months since launch
     assert (sales_runs["last"] - sales_runs["first"]).mean() > 0
+
+
+def test_wald_iv_estimate_targets_wald_late(sales_runs: dict[str, NDArray[np.float64]]) -> None:
+    """Assignment as the instrument for completion: DiM(Y) / DiM(completed) vs the truth's wald_late."""
+    se = float((sales_runs["se"] / sales_runs["fs"]).mean())
+    ok, bias, mcse = _bias_ok(sales_runs["iv"] - sales_runs["late"], se)
+    assert ok, f"bias {bias:.1f}, MC SE {mcse:.1f}"
+    assert (sales_runs["late"] > sales_runs["att"]).all()
 
 
 def test_naive_trained_vs_untrained_is_biased_upward(sales_runs: dict[str, NDArray[np.float64]]) -> None:

@@ -87,6 +87,10 @@ VARIANTS = [
     ({"base_period": "universal"}, {"base_period": "universal"}),
     ({"anticipation": 1, "control": "notyet"}, {"anticipation": 1, "control_group": "notyettreated"}),
     ({"panel": False}, {"panel": False}),
+    (
+        {"panel": False, "base_period": "universal", "covariates": ["lpop"]},
+        {"panel": False, "base_period": "universal", "xformla": "~lpop"},
+    ),
     ({"panel": False, "covariates": ["lpop"]}, {"panel": False, "xformla": "~lpop"}),
     (
         {"panel": False, "covariates": ["lpop"], "est": "reg", "control": "notyet"},
@@ -127,3 +131,28 @@ def test_event_study_table(mpdta):  # type: ignore[no-untyped-def]
     es = callaway_santanna(mpdta, **KW).event_study()
     assert list(es["event_time"]) == [-3, -2, -1, 0, 1, 2, 3]
     assert es.loc[es["event_time"] == 2, "estimate"].item() == pytest.approx(R_DID[2][2], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kind", "opts"),
+    [
+        ("dynamic", {"balance_e": 1}),
+        ("dynamic", {"min_e": -2, "max_e": 2}),
+        ("dynamic", {"balance_e": 0, "max_e": 1}),
+        ("simple", {"max_e": 1}),
+        ("group", {"max_e": 1}),
+    ],
+)
+def test_event_window_options_match_moderndid(mpdta, kind, opts):  # type: ignore[no-untyped-def]
+    res = callaway_santanna(mpdta, **KW).aggregate(kind, **opts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = md.att_gt(
+            mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat", boot=False
+        )
+        a = md.aggte(ref, type=kind, boot=False, cband=False, **opts)
+    assert res.estimate == pytest.approx(a.overall_att, abs=1e-12)
+    assert res.std_error == pytest.approx(a.overall_se, abs=1e-12)
+    if kind != "simple":
+        np.testing.assert_allclose([t.estimate for t in res.terms[1:]], a.att_by_event, rtol=0, atol=1e-12)
+        np.testing.assert_allclose([t.std_error for t in res.terms[1:]], a.se_by_event, rtol=0, atol=1e-12)

@@ -3,8 +3,8 @@
 Source: ``lemp ~ post | county + year`` with county-clustered SEs gives -0.03655 (0.01327) (fixest /
 pyfixest, as quoted in validation-targets.md section 3; published to 4 significant digits, so 5e-6 there).
 Against pyfixest run in the test: 1e-10 on the balanced panel; 1e-8 on an unbalanced one, where pyfixest
-demeans iteratively to its own tolerance (its SE is then ~4e-10 off; ours matches explicit dummy-variable
-least squares to 1e-15, see tests/unit/test_did_twfe.py).
+demeans iteratively to its own tolerance (its SE is then up to ~5e-9 off, p-values ~4e-8; ours matches
+explicit dummy-variable least squares to 1e-15, see tests/unit/test_did_twfe.py).
 The contrast with Callaway-Sant'Anna's -0.0400 is the point: TWFE is not the staggered answer.
 """
 
@@ -52,10 +52,11 @@ def test_twfe_matches_pyfixest(mpdta: pd.DataFrame, drop: float, cluster: str) -
     tol = 1e-8 if drop else 1e-10
     assert res.estimate == pytest.approx(float(ref.coef().iloc[0]), abs=tol)
     assert res.std_error == pytest.approx(float(ref.se().iloc[0]), abs=tol)
-    assert res.terms[0].p_value == pytest.approx(float(ref.pvalue().iloc[0]), abs=1e-8)
+    tol_p = 1e-6 if drop else 1e-8  # pyfixest's SE error (~5e-9 on unbalanced data) moves p by ~4e-8
+    assert res.terms[0].p_value == pytest.approx(float(ref.pvalue().iloc[0]), abs=tol_p)
     lo, hi = res.conf_int()
-    assert lo == pytest.approx(float(ref.confint().iloc[0, 0]), abs=1e-8)
-    assert hi == pytest.approx(float(ref.confint().iloc[0, 1]), abs=1e-8)
+    assert lo == pytest.approx(float(ref.confint().iloc[0, 0]), abs=tol_p)
+    assert hi == pytest.approx(float(ref.confint().iloc[0, 1]), abs=tol_p)
 
 
 def test_wild_bootstrap_on_mpdta(mpdta: pd.DataFrame) -> None:

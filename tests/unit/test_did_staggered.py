@@ -27,7 +27,8 @@ def test_result_objects(mpdta: pd.DataFrame) -> None:
     assert {"group", "time", "event_time", "post"} <= set(tidy.columns)
     assert tidy["post"].sum() == 7  # 2004: 4 post cells, 2006: 2, 2007: 1
     assert "Callaway-Sant'Anna" in res.summary()
-    json.dumps(res.to_dict(), default=float)
+    json.dumps(res.to_dict())
+    json.dumps(res.aggregate("dynamic", cband=True).to_dict())
     pt = res.pretest()
     assert isinstance(pt, Diagnostic)
     assert 0 < pt.p_value < 1

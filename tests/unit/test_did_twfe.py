@@ -105,6 +105,28 @@ def test_bootstrap_shortcut_equals_reestimation(weights: str) -> None:
     assert ones[0] == pytest.approx(fit.coef / fit.se, abs=1e-10)  # weights of one give back the sample
 
 
+def test_wcr_inversion_pieces_equal_reestimation() -> None:
+    df = _panel()
+    fa, fb, cl = (df[c].to_numpy().astype(np.int64) for c in ("u", "t", "dept"))
+    keep = TW.drop_singletons(fa, fb)
+    fa, fb, cl = (TW.compact(a[keep]) for a in (fa, fb, cl))
+    y, x = df["y"].to_numpy()[keep], df["x"].to_numpy()[keep]
+    fit = TW.twfe_fit(y, x, fa, fb, cl)
+    w = BS.draw_weights(np.random.default_rng(SEED), 30, fit.clusters, "rademacher")
+    adj = fit.clusters / (fit.clusters - 1) * (fit.n - 1) / (fit.n - fit.df_k)
+    wcr = BS._wcr(fit, fa, fb, cl, w, adj)
+    r0 = 0.3
+    tstar = []
+    for wb in w:  # H0: b = r0: y* = r0 x~ + w * (y~ - r0 x~), re-estimated
+        f2 = TW.twfe_fit(r0 * fit.xtil + wb[cl] * (fit.ytil - r0 * fit.xtil), x, fa, fb, cl)
+        tstar.append((f2.coef - r0) / f2.se)
+    want = float(np.mean(np.abs(tstar) >= abs(fit.coef - r0) / fit.se))
+    assert wcr.pvalue(r0) == want
+    lo, hi = wcr.interval(0.95)
+    assert lo < fit.coef < hi
+    assert wcr.pvalue(lo - 1e-6) <= 0.05 < wcr.pvalue(lo + 1e-6)
+
+
 def test_errors() -> None:
     df = _panel()
     with pytest.raises(DataError, match="does not vary"):

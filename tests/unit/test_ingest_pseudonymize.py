@@ -70,10 +70,14 @@ def test_no_raw_identity_in_the_store_bytes_or_outputs(
     with Store.open(db, read_only=True) as store:
         # joins still work: LMS learners resolve to HR pseudonyms, quarantine values are pseudonyms
         matched = store.con.execute("SELECT count(learner_id) / count(*) FROM lms_events").fetchone()
-        assert matched is not None and matched[0] > 0.9
+        assert matched is not None
+        assert matched[0] > 0.9
         emp = store.con.execute("SELECT employee_id FROM employees ORDER BY 1 LIMIT 1").fetchone()
-        assert emp is not None and len(emp[0]) == 64
-        assert store.con.execute("SELECT count(*) FROM quarantine WHERE length(value) <> 64").fetchone() == (0,)
+        assert emp is not None
+        assert len(emp[0]) == 64
+        assert store.con.execute("SELECT count(*) FROM quarantine WHERE length(value) <> 64").fetchone() == (
+            0,
+        )
 
 
 def test_pseudonyms_are_hmac_and_the_store_refuses_mixing(
@@ -96,7 +100,9 @@ def test_pseudonyms_are_hmac_and_the_store_refuses_mixing(
             ingest(store, "hris", [f], pseudonymize=True)
 
 
-def test_key_file_is_created_0600_and_refused_when_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_file_is_created_0600_and_refused_when_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("LEARNROI_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     key = load_key()

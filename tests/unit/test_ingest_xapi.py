@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -39,21 +39,32 @@ def _st(i: int, actor: dict[str, Any], verb: str = "completed", **extra: Any) ->
 
 
 def test_actor_forms_results_and_voiding(tmp_path: Path) -> None:
-    sha = hashlib.sha1(b"mailto:c@acme.example").hexdigest()  # noqa: S324 - xAPI defines SHA-1
+    sha = hashlib.sha1(b"mailto:c@acme.example").hexdigest()
     statements = [
-        _st(1, {"mbox": "mailto:A@Acme.example"}, "attempted",
+        _st(
+            1,
+            {"mbox": "mailto:A@Acme.example"},
+            "attempted",
             result={"score": {"raw": 8, "min": 0, "max": 10}, "duration": "PT1H2M3.5S", "success": True},
-            context={"registration": "r-1", "extensions": {"https://learnroi.dev/xapi/assessment": "post"}}),
+            context={"registration": "r-1", "extensions": {"https://learnroi.dev/xapi/assessment": "post"}},
+        ),
         _st(2, {"account": {"homePage": "https://x", "name": "E2"}}, "registered"),
         _st(3, {"mbox_sha1sum": sha}, "passed", result={"score": {"scaled": 0.75}}),
         _st(4, {"openid": "https://id.example/u/4"}, "experienced"),
         _st(5, {"objectType": "Group", "member": [{"mbox": "mailto:a@acme.example"}]}),
-        _st(6, {"mbox": "mailto:a@acme.example"}, "voided", object={"objectType": "StatementRef", "id": _st(2, {})["id"]}),
+        _st(
+            6,
+            {"mbox": "mailto:a@acme.example"},
+            "voided",
+            object={"objectType": "StatementRef", "id": _st(2, {})["id"]},
+        ),
     ]
     f = tmp_path / "s.jsonl"
     f.write_text("\n".join(json.dumps(s) for s in statements) + "\n\nnot json\n", encoding="utf-8")
     hris = tmp_path / "hris.csv"
-    hris.write_text("employee_id,email\nE1,a@acme.example\nE2,b@acme.example\nE3,c@acme.example\n", encoding="utf-8")
+    hris.write_text(
+        "employee_id,email\nE1,a@acme.example\nE2,b@acme.example\nE3,c@acme.example\n", encoding="utf-8"
+    )
     with Store.open(None) as store:
         ingest(store, "hris", [hris])
         r = ingest(store, "xapi", [f], max_quarantine=0.5)
@@ -68,8 +79,10 @@ def test_actor_forms_results_and_voiding(tmp_path: Path) -> None:
             ).fetchall()
         }
         assert rows["1"] == ("E1", "attempted", "2025-01-02 00:00:00", 8.0, 10.0, 3723.5, "post", "ss-m1")
-        assert rows["3"][:2] == ("E3", "passed") and rows["3"][3:5] == (0.75, 1.0)
-        assert rows["4"][0] is None and rows["4"][1] == "experienced"
+        assert rows["3"][:2] == ("E3", "passed")
+        assert rows["3"][3:5] == (0.75, 1.0)
+        assert rows["4"][0] is None
+        assert rows["4"][1] == "experienced"
         assert "2" not in rows  # voided
         extra = store.con.execute(
             "SELECT registration, success, source FROM hist_lms_events WHERE event_id LIKE '%1'"
@@ -90,9 +103,9 @@ def test_moodle_account_and_cmi5_array_fixtures() -> None:
 
 
 class _LRS(BaseHTTPRequestHandler):
-    pages: list[list[dict[str, Any]]] = []
-    fail_once: set[int] = set()
-    seen: list[str] = []
+    pages: ClassVar[list[list[dict[str, Any]]]] = []
+    fail_once: ClassVar[set[int]] = set()
+    seen: ClassVar[list[str]] = []
 
     def log_message(self, *args: object) -> None:
         return
@@ -135,7 +148,9 @@ def lrs() -> Iterator[str]:
 
 
 def test_lrs_pull_pages_resumes_and_needs_credentials(lrs: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    _LRS.pages = [[_st(i, {"mbox": f"mailto:p{i}@acme.example"}) for i in range(k * 3, k * 3 + 3)] for k in range(3)]
+    _LRS.pages = [
+        [_st(i, {"mbox": f"mailto:p{i}@acme.example"}) for i in range(k * 3, k * 3 + 3)] for k in range(3)
+    ]
     _LRS.fail_once = {2}
     _LRS.seen = []
     with Store.open(None) as store:
@@ -146,11 +161,14 @@ def test_lrs_pull_pages_resumes_and_needs_credentials(lrs: str, monkeypatch: pyt
         monkeypatch.setenv("LEARNROI_LRS_USER", "key")
         monkeypatch.setenv("LEARNROI_LRS_PASSWORD", "secret")
         first = ingest(store, "xapi", [lrs])
-        assert first.loaded == 6 and any("resume" in n for n in first.notes)
+        assert first.loaded == 6
+        assert any("resume" in n for n in first.notes)
         second = ingest(store, "xapi", [lrs])  # resumes at page 2 only
-        assert second.loaded == 3 and _LRS.seen[-1].endswith("page=2")
+        assert second.loaded == 3
+        assert _LRS.seen[-1].endswith("page=2")
         n_seen = len(_LRS.seen)
         third = ingest(store, "xapi", [lrs])  # next pull asks only for newer statements
-        assert third.loaded == 0 and third.no_changes
+        assert third.loaded == 0
+        assert third.no_changes
         assert "since=2025-01-03T00%3A00%3A08Z" in _LRS.seen[n_seen]
         assert store.con.execute("SELECT count(*) FROM lms_events").fetchone() == (9,)

@@ -182,3 +182,16 @@ def test_metrics_kpi_tables_are_read_per_program(inputs: dict[str, Any]) -> None
     assert sec.drivers[1].value == pytest.approx((40 * 0.12 + 60 * 0.15) / 100)
     assert "+13.8 points out of 100" in sec.drivers[1].text
     json.dumps(build_report_data([sec]).to_dict(), allow_nan=False)
+
+
+def test_minimal_section_renders_in_every_format(tmp_path: Any, inputs: dict[str, Any]) -> None:
+    """Only a spec and an ROI result: tiles say there are no data instead of failing."""
+    from learnroi.report import write_report
+    from learnroi.report.html import render_html
+
+    data = build_report_data([build_program_section(inputs["sales"], roi=inputs["sales_roi"])])
+    html = render_html(data, vega_js="")
+    assert "No funnel data." in html
+    assert "No assessment data." in html
+    files = write_report(data, tmp_path, formats=("pdf", "xlsx", "pdf"))
+    assert sorted(files) == ["pdf", "xlsx"]

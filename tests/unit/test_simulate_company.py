@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from learnroi.core.errors import UsageError
+from learnroi.core.errors import EnvironmentProblem, UsageError
 from learnroi.core.program import load_spec
 from learnroi.simulate import SimulationSummary, simulate_company
 
@@ -89,6 +89,9 @@ def test_values_have_the_documented_types(company: SimulationSummary) -> None:
     assert set(att["assessment"]) <= {"pre", "post", ""}
     assert (ev.loc[ev["event_type"] != "attempted", "score"] == "").all()
     lower = ev["learner_email"].str.strip().str.lower()
+    exit_of = lower.map(hris.set_index("email")["exit_date"]).fillna("")
+    left = exit_of != ""
+    assert (ts[left].dt.date <= pd.to_datetime(exit_of[left]).dt.date).all(), "no learning after leaving"
     assert (lower != ev["learner_email"]).any(), "the LMS spells some emails differently from the HRIS"
     assert not set(lower) <= set(hris["email"]), "contractors are in the LMS but not in the HRIS"
     cat = pd.read_csv(out / "lms/catalog.csv")
@@ -220,5 +223,7 @@ def test_summary_and_bad_arguments(company: SimulationSummary, tmp_path: Path) -
     with pytest.raises(UsageError, match="between"):
         simulate_company(tmp_path / "x", employees=10)
     (tmp_path / "file").write_text("x")
+    with pytest.raises(EnvironmentProblem, match="cannot write"):  # a folder under a file: even root fails
+        simulate_company(tmp_path / "file" / "sub", employees=EMPLOYEES)
     with pytest.raises(UsageError, match="not a folder"):
         simulate_company(tmp_path / "file", employees=EMPLOYEES)

@@ -75,6 +75,17 @@ def test_every_fault_is_where_messy_json_says(pair: tuple[SimulationSummary, Sim
     assert (out / "performance" / "kpis.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+def test_rerun_removes_stale_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    simulate_company(out, employees=300, seed=1, messy=True)
+    (out / "notes.txt").write_text("mine")
+    simulate_company(out, employees=300, seed=1, xapi=False)
+    assert not (out / "truth" / "messy.json").exists()
+    assert not (out / "costs" / "ledger_2026-01-05.csv").exists()
+    assert not (out / "xapi" / "statements.jsonl").exists()
+    assert (out / "notes.txt").read_text() == "mine"
+
+
 def test_messy_keeps_the_truth(pair: tuple[SimulationSummary, SimulationSummary]) -> None:
     messy, clean = pair
     t = dict(messy.truth)

@@ -138,7 +138,7 @@ class Attribution:
         lines.append("Designs considered:")
         lines += [f"  - {c.design}: {'used' if c.used else 'not used'} — {c.why}" for c in self.candidates]
         for c in self.contrasts:
-            lines.append(f"  naive {c.term}: {c.estimate:,.4g} (shown for contrast, not the answer)")
+            lines.append(f"  {c.term}: {c.estimate:,.4g} (shown for contrast, not the answer)")
         lines.append(self.explanation)
         return "\n".join(lines)
 
@@ -255,7 +255,8 @@ def attribute(
     if result is not None and not used:
         result = result if not result.identified else result.with_refusal(list(reasons))
     if result is not None:
-        result = replace(result, contrasts=tuple(result.contrasts) + contrasts)
+        extra = {**result.extra, "kpi": info.kpi, "program_id": info.program_id}
+        result = replace(result, contrasts=tuple(result.contrasts) + contrasts, extra=extra)
     text = _explain(used or first, used is not None, result, reasons, contrasts, info)
     return Attribution(
         program_id=info.program_id, kpi=info.kpi, design=used or first, result=result,

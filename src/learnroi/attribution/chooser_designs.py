@@ -56,7 +56,7 @@ class Outcome:
 
 
 def _flag(s: pd.Series) -> pd.Series:
-    return s.fillna(False).astype(bool) if s.dtype == object else s.fillna(0).astype(bool)
+    return s.astype("boolean").fillna(False).astype(bool)
 
 
 def windows(rows: pd.DataFrame, info: DesignInfo) -> tuple[pd.Series, pd.Series]:
@@ -67,6 +67,11 @@ def windows(rows: pd.DataFrame, info: DesignInfo) -> tuple[pd.Series, pd.Series]
         start = pd.Timestamp(info.start)
         end = start + pd.DateOffset(months=info.window_months)
         return (period >= start) & (period < end), period < start
+    if "post" not in rows.columns:
+        raise DataError(
+            "the program start is unknown and the panel has no post column",
+            hint="Set program.start in the spec (or DesignInfo.start).",
+        )
     post = _flag(rows["post"])
     return post, ~post
 
@@ -89,9 +94,11 @@ def people_frame(rows: pd.DataFrame, info: DesignInfo) -> pd.DataFrame:
             "wave",
             "cohort",
             "period",
+            *(c for c in (info.cluster, info.stagger_cluster, *info.covariates) if c),
         )
         if c in rows.columns
     ]
+    static = list(dict.fromkeys(static))
     out = g[static].first() if static else pd.DataFrame(index=g.size().index)
     if info.one_value_per_person:
         out["outcome"] = g["value"].mean()
@@ -161,6 +168,11 @@ def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -
     fixes: list[str] = []
     diags: list[Diagnostic] = []
     clus = info.cluster
+    if clus and clus not in assigned.columns:
+        raise DataError(
+            f"the randomization cluster column {clus!r} is not in the panel",
+            hint="Set pilot.cluster to a panel column (team_id, department) or leave it empty.",
+        )
     units = assigned.groupby(clus).arm.first() if clus else assigned.arm
     counts = [int((units == "treatment").sum()), int((units == "control").sum())]
     srm = sample_ratio_test(counts, [info.allocation, 1 - info.allocation])
@@ -191,8 +203,16 @@ def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -
     else:
         res = difference_in_means(data.outcome, d, cluster=cl)
     attr = 1 - len(data) / len(assigned)
-    diags.append(
-        Diagnostic("attrition", attr, None, True, f"{attr:.1%} of assigned people have no KPI in the window")
+    lost = assigned.outcome.isna().groupby(assigned.arm == "treatment").mean()
+    gap = abs(float(lost.get(True, 0.0)) - float(lost.get(False, 0.0)))
+    diags.append(  # What Works Clearinghouse: overall and differential attrition threaten an RCT's ITT
+        Diagnostic(
+            "attrition",
+            attr,
+            0.05,
+            gap <= 0.05,
+            f"{attr:.1%} of assigned people have no KPI in the window; the arms differ by {gap:.1%}",
+        )
     )
     res = EffectResult(res.method, "randomized", "ITT", res.terms, res.n, tuple(diags), extra=res.extra)
     return Outcome(res.with_refusal(reasons) if reasons else res, tuple(reasons), tuple(fixes))
@@ -326,15 +346,23 @@ def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) ->
     """Callaway & Sant'Anna (2021), clustered by the roll-out unit; repeated cross-sections when the
     KPI is one value per person."""
     cl = info.stagger_cluster
+    if cl not in rows.columns:
+        raise DataError(
+            f"the roll-out unit column {cl!r} is not in the panel",
+            hint="Set DesignInfo.stagger_cluster to the column waves were assigned by.",
+        )
     if "first_treated_period" not in rows.columns:
         return Outcome(None, ("the panel has no roll-out waves",), ("ingest design/waves.csv",), ran=False)
     src = people if info.one_value_per_person else rows.assign(outcome=rows["value"])
     src = src[src.outcome.notna()]
     g = pd.to_datetime(src["first_treated_period"])
+    t_m = month_index(src["period"]).to_numpy()
+    g_m = np.where(g.notna(), month_index(g.fillna(pd.Timestamp("2000-01-01"))), -1)
+    k, offset = _period_length(g_m[g_m >= 0]) if info.one_value_per_person else (1, 0)
     data = pd.DataFrame({
         "y": src.outcome.to_numpy(dtype=np.float64), "unit": src.employee_id.to_numpy(),
-        "t": month_index(src["period"]).to_numpy(), "cl": src[cl].to_numpy(),
-        "g": np.where(g.notna(), month_index(g.fillna(pd.Timestamp("2000-01-01"))), 0),
+        "t": (t_m - offset) // k + 1, "cl": src[cl].to_numpy(),
+        "g": np.where(g_m >= 0, (g_m - offset) // k + 1, 0),
     })  # fmt: skip
     n_cl = int(data.cl.nunique())
     reasons: list[str] = []
@@ -354,7 +382,7 @@ def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) ->
         cluster="cl",
     )
     res = cs.aggregate("simple")
-    drift = _pre_drift(cs, people, info)
+    drift = _pre_drift(cs, people, info, k, offset)
     if not drift.passed:
         reasons.append(f"pre-trend test rejects with a material size: {drift.note}")
         fixes.append("check for anticipation or a wave chosen on its trend; randomize the wave order")
@@ -365,7 +393,27 @@ def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) ->
     return Outcome(res.with_refusal(reasons) if reasons else res, tuple(reasons), tuple(fixes))
 
 
-def _pre_drift(cs: CSResult, people: pd.DataFrame, info: DesignInfo) -> Diagnostic:
+def _month_label(g: float, k: int, offset: int) -> str:
+    m = (int(g) - 1) * k + offset  # back from the analysis period to the month index
+    return f"{m // 12}-{m % 12 + 1:02d}"
+
+
+def _period_length(starts: np.ndarray) -> tuple[int, int]:
+    """Months per analysis period for repeated cross-sections: the greatest common divisor of the gaps
+    between wave starts (capped at 12), aligned on the first start. With one value per hire, monthly
+    cells hold a handful of hires and the base period g − 1 of every ATT(g,t) would be one noisy
+    month; periods as long as the roll-out's own rhythm (quarters when waves start quarterly) keep
+    each cell's base period as large as the design allows."""
+    uniq = np.unique(starts)
+    if len(uniq) < 2:
+        return 1, 0
+    k = int(min(12, np.gcd.reduce(np.diff(uniq).astype(np.int64))))
+    return max(k, 1), int(uniq.min() % max(k, 1))
+
+
+def _pre_drift(
+    cs: CSResult, people: pd.DataFrame, info: DesignInfo, k: int = 1, offset: int = 0
+) -> Diagnostic:
     """Per-cohort linear pre-trend test on the universal-base ATT(g,t) (levels relative to g − 1): the
     OLS slope of the pre-period cells on event time, a linear combination of the cells, so its SE comes
     from their influence functions (clustered), t with (clusters in the cohort and the never-treated − 1) df. Refuse only when
@@ -410,7 +458,7 @@ def _pre_drift(cs: CSResult, people: pd.DataFrame, info: DesignInfo) -> Diagnost
         pval,
         info.alpha / len(cohorts),
         not bad,
-        f"cohort starting {int(g) // 12}-{int(g) % 12 + 1:02d} drifted {slope:.4g} per period before treatment (p = {pval:.3g}, "
+        f"cohort starting {_month_label(g, k, offset)} drifted {slope:.4g} per period before treatment (p = {pval:.3g}, "
         f"Bonferroni over {len(cohorts)} cohorts); projected bias {bias:.4g} vs material {mat:.4g}",
     )
 

@@ -1,14 +1,16 @@
 """Interrupted time series: segmented regression with a level and a slope change at the program start,
-Newey–West (HAC) standard errors from statsmodels.
+with AR(1) GLS or Newey–West (HAC) standard errors from statsmodels.
 
 y_t = b0 + b1·t + b2·post_t + b3·(t − t0)·post_t + e_t. The headline effect is the average gap between
 the observed post-period series and the extrapolated pre-period trend, b2 + b3·mean(t − t0 | post).
 
-Errors: ``"ar1"`` (default) is feasible GLS with AR(1) errors (statsmodels ``GLSAR``, iterated
-Cochrane–Orcutt); ``"newey-west"`` is OLS with HAC standard errors. We default to AR(1) because on
-series of realistic length (48–60 months) Newey–West intervals for the post-period average covered the
-truth only 83–87 % of the time in our simulations (89 % at 200 months), against ~91 % for AR(1) FGLS;
-both are below nominal in short series (tests/recovery/test_its_recovery.py records the numbers).
+Errors: ``"ar1"`` (default) is feasible GLS with AR(1) errors (statsmodels ``GLSAR``) at a
+bias-corrected ρ: the lag-1 autocorrelation of the OLS residuals, plus (1 + 3ρ)/T (Kendall 1954, the
+AR(1) small-sample bias) and k/T for the k fitted coefficients (an approximation we checked by
+simulation), with t on T − k − 2 df (one for ρ, one for the Cochrane–Orcutt first observation).
+``"newey-west"`` is OLS with HAC standard errors. Our simulations (60 months, ρ = 0.3): Newey–West
+intervals for the post-period average covered 83–87 % (89 % at 200 months), plain iterated FGLS ~91 %,
+bias-corrected FGLS ~93.5 % (95 % at ρ = 0; 91 % at ρ = 0.6) — see tests/recovery/test_its_recovery.py.
 Without a comparison group this is the least credible design the chooser will run: any change that
 happens at t0 for another reason is attributed to the program.
 
@@ -69,8 +71,10 @@ def segmented_regression(
     X = np.column_stack([np.ones_like(tv), tv - start, post, elapsed])
     lags = newey_west_lags(len(yv)) if maxlags is None else maxlags
     if errors == "ar1":
-        fit = sm.GLSAR(yv, X, rho=1).iterative_fit(maxiter=20)
-        rho = float(np.asarray(fit.model.rho).ravel()[0])
+        resid = sm.OLS(yv, X).fit().resid
+        r1 = float(np.sum(resid[1:] * resid[:-1]) / np.sum(resid**2))
+        rho = float(np.clip(r1 + (1 + 3 * r1) / len(yv) + X.shape[1] / len(yv), -0.99, 0.99))
+        fit = sm.GLSAR(yv, X, rho=[rho]).fit()
     else:
         fit = sm.OLS(yv, X).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
         rho = float("nan")
@@ -78,7 +82,7 @@ def segmented_regression(
     c = np.array([0.0, 0.0, 1.0, float(elapsed[post == 1].mean())])
     avg = float(c @ fit.params)
     se = float(np.sqrt(c @ cov @ c))
-    df = float(fit.df_resid)
+    df = float(fit.df_resid) - (1.0 if errors == "ar1" else 0.0)
     terms = (
         make_term("average effect over the post period", avg, se, len(yv), df=df),
         make_term("level change", float(fit.params[2]), float(fit.bse[2]), len(yv), df=df),

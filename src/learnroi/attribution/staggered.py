@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from learnroi.attribution.bootstrap import multiplier_bootstrap, uniform_critical_value
-from learnroi.attribution.did import codes, frame_columns, numeric, panel_2x2, rc_2x2
+from learnroi.attribution.did import codes, frame_columns, numeric
 from learnroi.attribution.result import TIDY_COLUMNS, EffectResult, Term
 from learnroi.attribution.staggered_aggregate import (
     PreTest,
@@ -40,7 +40,9 @@ from learnroi.attribution.staggered_aggregate import (
     pretest,
     se_from_if,
 )
-from learnroi.core.errors import DataError, UsageError
+from learnroi.attribution.staggered_fit import cells_of, fit_panel, fit_rc
+from learnroi.attribution.twfe import compact
+from learnroi.core.errors import DataError
 from learnroi.core.options import check_option
 
 Arr = npt.NDArray[np.float64]
@@ -67,7 +69,8 @@ class CSResult:
     se: Arr
     cell_n: Ints
     inf: Arr
-    """n x cells influence functions (n units, or rows for repeated cross-sections)."""
+    """n x cells influence functions (n units, or rows for repeated cross-sections), scaled as in ``did``
+    (SE = sqrt(sum psi^2) / n). Rows may be in an internal order; ``unit_group`` and ``cluster`` follow it."""
     unit_group: Arr
     """Each unit's (row's) cohort, 0 = never treated (used for the group-size weights)."""
     cluster: Ints | None
@@ -200,19 +203,9 @@ class CSResult:
 
 
 # ---------------------------------------------------------------------- estimation
-def _cells(periods: Arr, glist: Arr, base_period: str, anticipation: int) -> list[tuple[float, int, int]]:
-    """(g, index of t, index of base) for every cell, as ``did::compute.att_gt`` enumerates them."""
-    out = []
-    tf = 1 if base_period == "varying" else 0
-    for g in glist:
-        pre = np.flatnonzero(periods < g - anticipation)
-        if len(pre) == 0:
-            continue
-        for j in range(len(periods) - tf):
-            cur = j + tf
-            base = int(pre[-1]) if base_period == "universal" or g <= periods[cur] else j
-            out.append((float(g), cur, base))
-    return out
+def _levels(a: Arr) -> Arr:
+    """Sorted distinct values of a long array with few of them (hashing; np.unique sorts all n)."""
+    return np.sort(np.asarray(pd.unique(a), dtype=np.float64))
 
 
 def callaway_santanna(
@@ -246,7 +239,7 @@ def callaway_santanna(
     y, t = numeric(f, outcome), numeric(f, time)
     g = pd.to_numeric(f[group], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     g = np.where(np.isfinite(g), g, 0.0)
-    periods = np.unique(t)
+    periods = _levels(t)
     g = np.where(g > periods.max(), 0.0, g)
     x = np.column_stack([np.ones(len(f))] + [numeric(f, c) for c in covs])
     cl = codes(f, cluster) if cluster else None
@@ -260,117 +253,25 @@ def callaway_santanna(
         last = g.max()
         keep &= t < last - anticipation
         g = np.where(g == last, 0.0, g)
-    y, t, g, x = y[keep], t[keep], g[keep], x[keep]
-    u = codes(f.loc[keep], unit)
-    cl = pd.factorize(cl[keep])[0].astype(np.int64) if cl is not None else None
-    periods = np.unique(t)
-    glist = np.unique(g[g > 0])
+    u = codes(f, unit)
+    if not keep.all():
+        y, t, g, x, u = y[keep], t[keep], g[keep], x[keep], compact(u[keep])
+        cl = compact(cl[keep]) if cl is not None else None
+    periods = _levels(t)
+    glist = _levels(g[g > 0])
     if len(glist) == 0:
         raise DataError("no treated cohort with a pre-treatment period", hint=f"Check the {group} column.")
     settings = {
         "control": control, "est": est, "panel": panel, "anticipation": anticipation,
         "base_period": base_period, "covariates": list(covs), "cluster": cluster,
     }  # fmt: skip
-    cells = _cells(periods, glist, base_period, anticipation)
+    cells = cells_of(periods, glist, base_period, anticipation)
     if panel:
-        fit = _fit_panel(y, t, g, x, u, cl, periods, cells, control, est, anticipation, unit, cluster)
+        fit = fit_panel(y, t, g, x, u, cl, periods, cells, control, est, anticipation, unit, cluster)
     else:
-        fit = _fit_rc(y, t, g, x, cl, periods, cells, control, est, anticipation)
+        fit = fit_rc(y, t, g, x, cl, periods, cells, control, est, anticipation)
     grp, tim, att, cn, inf, ug, ccl = fit
     return CSResult(
         group=grp, time=tim, att=att, se=se_from_if(inf, ccl), cell_n=cn, inf=inf,
         unit_group=ug, cluster=ccl, n=inf.shape[0], periods=periods, settings=settings, level=level,
     )  # fmt: skip
-
-
-_Fit = tuple[Arr, Arr, Arr, Ints, Arr, Arr, "Ints | None"]
-
-
-def _controls(gv: Arr, g: float, relevant: float, control: str, anticipation: int) -> npt.NDArray[np.bool_]:
-    out = gv == 0
-    if control == "notyet":
-        out = out | ((gv > relevant + anticipation) & (gv != g))
-    return np.asarray(out, dtype=np.bool_)
-
-
-def _fit_panel(
-    y: Arr, t: Arr, g: Arr, x: Arr, u: Ints, cl: Ints | None, periods: Arr,
-    cells: list[tuple[float, int, int]], control: str, est: str, anticipation: int, unit: str,
-    cluster: str | None,
-) -> _Fit:  # fmt: skip
-    nu, nt = int(u.max()) + 1, len(periods)
-    ti = np.searchsorted(periods, t)
-    cnt = np.bincount(u * nt + ti, minlength=nu * nt)
-    if not np.all(cnt == 1):
-        raise DataError(
-            f"the panel is not balanced: every {unit} must appear exactly once in each period",
-            hint="Drop units with missing periods, or pass panel=False (repeated cross-sections).",
-        )
-    ymat = np.empty((nu, nt))
-    ymat[u, ti] = y
-    xmat = np.empty((nt, nu, x.shape[1]))
-    xmat[ti, u] = x
-    gu = np.empty(nu)
-    gu[u] = g
-    if np.any(gu[u] != g):
-        raise DataError(
-            "the cohort changes within a unit", hint="The group column must be constant per unit."
-        )
-    ucl = None
-    if cl is not None:
-        ucl = np.empty(nu, dtype=np.int64)
-        ucl[u] = cl
-        if np.any(ucl[u] != cl):
-            raise DataError(f"{cluster} changes within a {unit}", hint="Cluster on a unit-level variable.")
-    w1 = np.ones(nu)
-    res_g, res_t, res_a, res_n, cols = [], [], [], [], []
-    for gg, cur, base in cells:
-        relevant = periods[max(cur, base)]
-        ctrl = _controls(gu, gg, relevant, control, anticipation)
-        treat = gu == gg
-        sample = np.flatnonzero(treat | ctrl)
-        d = treat[sample].astype(np.float64)
-        if d.sum() == 0 or d.sum() == len(sample):
-            continue
-        dy = ymat[sample, cur] - ymat[sample, base]
-        a, f = panel_2x2(dy, d, xmat[min(cur, base), sample], w1[sample], est)
-        col = np.zeros(nu)
-        col[sample] = f * (nu / len(sample))
-        res_g.append(gg)
-        res_t.append(periods[cur])
-        res_a.append(a)
-        res_n.append(len(sample))
-        cols.append(col)
-    return (np.array(res_g), np.array(res_t), np.array(res_a), np.array(res_n, dtype=np.int64),
-            np.column_stack(cols), gu, ucl)  # fmt: skip
-
-
-def _fit_rc(
-    y: Arr, t: Arr, g: Arr, x: Arr, cl: Ints | None, periods: Arr,
-    cells: list[tuple[float, int, int]], control: str, est: str, anticipation: int,
-) -> _Fit:  # fmt: skip
-    n = len(y)
-    res_g, res_t, res_a, res_n, cols = [], [], [], [], []
-    w1 = np.ones(n)
-    for gg, cur, base in cells:
-        relevant = periods[max(cur, base)]
-        ctrl = _controls(g, gg, relevant, control, anticipation)
-        treat = g == gg
-        inper = (t == periods[cur]) | (t == periods[base])
-        sample = np.flatnonzero((treat | ctrl) & inper)
-        d = treat[sample].astype(np.float64)
-        post = (t[sample] == periods[cur]).astype(np.float64)
-        if not all(np.any((d == a) & (post == b)) for a in (0, 1) for b in (0, 1)):
-            continue
-        a, f = rc_2x2(y[sample], post, d, x[sample], w1[sample], est)
-        col = np.zeros(n)
-        col[sample] = f * (n / len(sample))
-        res_g.append(gg)
-        res_t.append(periods[cur])
-        res_a.append(a)
-        res_n.append(len(sample))
-        cols.append(col)
-    if not cols:
-        raise UsageError("no ATT(g,t) cell could be estimated", hint="Check the periods and cohorts.")
-    return (np.array(res_g), np.array(res_t), np.array(res_a), np.array(res_n, dtype=np.int64),
-            np.column_stack(cols), g, cl)  # fmt: skip

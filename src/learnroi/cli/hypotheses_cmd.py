@@ -89,8 +89,9 @@ def list_cmd(
         console.print("No hypotheses registered (add one with `learnroi hypotheses add`).", markup=False)
         return
     table = Table(title="Hypotheses")
-    for col in ("id", "program", "kpi", "assumed", "status", "observed [interval]", "next review", "due"):
-        table.add_column(col)
+    table.add_column("id", no_wrap=True)  # people copy it into `hypotheses show`
+    for col in ("program", "kpi", "assumed", "status", "observed [interval]", "next review", "due"):
+        table.add_column(col, overflow="fold")
     for r in frame.to_dict(orient="records"):
         unit = "%" if r["assumed_effect_unit"] == "relative" else ""
         assumed = f"{r['assumed_effect'] * 100:+g}%" if unit else f"{r['assumed_effect']:+,.4g}"

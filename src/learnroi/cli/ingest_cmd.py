@@ -156,40 +156,24 @@ def sources_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     if not rows:
         console.print("No batches yet: load data with `learnroi ingest KIND PATH…`.", markup=False)
         return
-    table = Table(title="Ingest batches")
-    for col in (
-        "batch",
-        "kind",
-        "file",
-        "sha256",
-        "read",
-        "loaded",
-        "quarantined",
-        "skipped",
-        "superseded",
-        "note",
-        "time (UTC)",
-    ):
-        table.add_column(
-            col,
-            justify="right"
-            if col in {"batch", "read", "loaded", "quarantined", "skipped", "superseded"}
-            else "left",
-        )
+    table = Table(title="Ingest batches", show_edge=False, pad_edge=False)
+    numeric = ("read", "loaded", "quar.", "skipped", "superseded")
+    for col in ("batch", "kind", "file", "sha256", *numeric, "note", "time (UTC)"):
+        table.add_column(col, justify="right" if col in {"batch", *numeric} else "left", overflow="fold")
     for b in rows:
         note = "undone" if b.undone_at else ("no changes" if b.no_changes else "")
         table.add_row(
             str(b.batch_id),
             b.kind,
-            b.file,
-            (b.sha256 or "")[:12],
+            b.file if b.file.startswith(("http://", "https://")) else Path(b.file).name,
+            (b.sha256 or "")[:8],
             f"{b.rows_read:,}",
             f"{b.loaded:,}",
             f"{b.quarantined:,}",
             f"{b.skipped:,}",
             f"{b.superseded:,}",
             note,
-            f"{b.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{b.started_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
 

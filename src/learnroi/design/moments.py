@@ -55,6 +55,21 @@ class KpiMoments:
     def window_table(self, up_to: int = 12) -> dict[int, tuple[float, float]]:
         return {k: self.window(k) for k in range(1, up_to + 1)}
 
+    def tidy(self) -> pd.DataFrame:
+        keys = ("n", "mean", "sd", "rho", "between_var", "within_var", "per_month")
+        return pd.DataFrame([{"quantity": k, "value": float(getattr(self, k))} for k in keys])
+
+    def summary(self) -> str:
+        if self.cross_sectional:
+            return (
+                f"{self.kpi}: one value per person; mean {self.mean:,.4g}, SD {self.sd:,.4g} "
+                f"({self.n:,} values, ~{self.per_month:.1f} a month)"
+            )
+        return (
+            f"{self.kpi}: {self.measurement_months}-month mean {self.mean:,.4g}, SD {self.sd:,.4g}, "
+            f"correlation with the {self.baseline_months}-month baseline {self.rho:.2f} ({self.n:,} people)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         from learnroi.design.power import json_safe
 

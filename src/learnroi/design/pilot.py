@@ -47,8 +47,13 @@ class DesignOutcome:
     notes: tuple[str, ...] = ()
     hypotheses_added: tuple[str, ...] = field(default=())
 
+    def tidy(self) -> pd.DataFrame:
+        """The sizing as a quantity/value table (the plan, assignment and waves have their own)."""
+        return self.power.tidy()
+
     def summary(self) -> str:
-        parts = [self.power.summary()]
+        parts = [self.moments.summary()] if self.moments is not None else []
+        parts.append(self.power.summary())
         if self.assignment is not None:
             parts.append(self.assignment.summary())
         if self.waves is not None:
@@ -108,147 +113,65 @@ def record_design(store: Store, paths: list[Path]) -> IngestResult:
     return ingest(store, "design", [str(p) for p in paths])
 
 
-def design_pilot(
-    store: Store,
-    *,
-    program_id: str,
-    kpi: str,
-    effect: float | None = None,
-    effect_unit: str = "absolute",
-    kind: KpiKind | None = None,
-    design: str = "individual",
-    sd: float | None = None,
-    rho: float | None = None,
-    baseline: float | None = None,
-    icc: float | None = None,
-    cluster: str | None = None,
-    allocation: float = 0.5,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    n_available: int | None = None,
-    baseline_months: int = 3,
-    measurement_months: int = 3,
-    audience: str | None = None,
-    strata: list[str] | None = None,
-    guardrails: list[str] | None = None,
-    analysis: str = "auto",
-    start: date | None = None,
-    assign: bool = False,
-    out_dir: Path | None = None,
-    seed: int = 20240101,
-    n_waves: int = 3,
-    spec: Any = None,
-    spec_hash: str | None = None,
-    today: date | None = None,
-) -> DesignOutcome:
-    """Size, and optionally assign and plan, a pilot for ``program_id`` on ``kpi`` from the store's data.
+@dataclass(frozen=True)
+class PilotSettings:
+    """What `learnroi design` was asked: the program, KPI, assumed effect and the pilot's settings."""
+
+    program_id: str
+    kpi: str
+    effect: float | None = None
+    effect_unit: str = "absolute"
+    kind: KpiKind | None = None
+    design: str = "individual"
+    sd: float | None = None
+    rho: float | None = None
+    baseline: float | None = None
+    icc: float | None = None
+    cluster: str | None = None
+    allocation: float = 0.5
+    alpha: float = 0.05
+    power: float = 0.8
+    n_available: int | None = None
+    baseline_months: int = 3
+    measurement_months: int = 3
+    audience: str | None = None
+    strata: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()
+    analysis: str = "auto"
+    start: date | None = None
+    assign: bool = False
+    out_dir: Path | None = None
+    seed: int = 20240101
+    n_waves: int = 3
+    spec_hash: str | None = None
+    today: date | None = None
+
+
+@dataclass
+class _Sizing:
+    result: PowerResult
+    moments: KpiMoments | None
+    units: pd.DataFrame | None
+    history: pd.DataFrame | None
+    cluster: str | None
+    notes: list[str]
+
+
+def design_pilot(store: Store, *, spec: Any = None, **settings: Any) -> DesignOutcome:
+    """Size, and optionally assign and plan, a pilot from the store's data (settings: :class:`PilotSettings`).
 
     Missing ``sd`` / ``rho`` / ``baseline`` are measured on the KPI's history; ``icc`` on the history
     grouped by ``cluster``. ``start`` stores the dated plan; ``assign`` writes the assignment CSVs to
-    ``out_dir`` and records them in the store (a ``design`` ingest batch).
+    ``out_dir`` and records them in the store (a ``design`` ingest batch). ``spec`` (a ProgramSpec) has
+    its hypotheses registered.
     """
-    con = store.con
-    notes: list[str] = []
-    added: tuple[str, ...] = ()
-    if spec is not None:
-        added = tuple(sync_spec_hypotheses(con, spec, today=today))
-    units = None
-    if assign or n_available is None or cluster or design == "staggered":
-        units = read_eligible(con, audience, as_of=start or today)
-    moments = None
-    history = None
-    if sd is None or rho is None or baseline is None or (cluster and icc is None):
-        history = read_kpi_history(con, kpi)
-        if units is not None and not history.empty:
-            history = history[history["employee_id"].isin(units["employee_id"])]
-        moments = kpi_moments(
-            history, kpi, baseline_months=baseline_months, measurement_months=measurement_months
-        )
-    base = baseline if baseline is not None else (moments.mean if moments else None)
-    if base is None:
-        raise SpecError("the KPI's baseline is unknown", hint="Pass --baseline or ingest the KPI's history.")
-    kind = kind or ("proportion" if moments is not None and moments.is_binary else "mean")
-    if effect is None:
-        raise SpecError(
-            f"no assumed effect for {kpi!r}",
-            hint="Add a [[hypotheses]] entry for the KPI in the spec, or pass --effect.",
-        )
-    eff = absolute_effect(effect, effect_unit, base)
-    m_size = 1.0
-    if design == "staggered":
-        cluster = cluster or "department"
-    if cluster:
-        if units is None or cluster not in units.columns:
-            raise SpecError(f"cannot cluster by {cluster!r}", hint="Use team_id or department.")
-        sizes = units.groupby(cluster).size()
-        m_size = float(sizes.mean())
-        if len(sizes) < 30:
-            notes.append(
-                f"Only {len(sizes)} clusters ({cluster}): cluster-robust inference needs about 30 or more, "
-                "else use the wild cluster bootstrap and expect wide intervals."
-            )
-        if icc is None and history is not None and moments is not None:
-            icc = _icc_from_history(history, units, cluster, measurement_months)
-            notes.append(f"ICC by {cluster} measured on the KPI's history: {icc:.3f}")
-    n_av = n_available if n_available is not None else (len(units) if units is not None else None)
-    if n_available is None and moments is not None and moments.cross_sectional:
-        n_av = int(moments.per_month * measurement_months)
-        notes.append(
-            f"{kpi} has one value per person: the pilot's size is the inflow over the measurement window "
-            f"(~{moments.per_month:.1f} a month x {measurement_months} months = {n_av}); no CUPED covariate."
-        )
-    cross = moments is not None and moments.cross_sectional
-    if cross and cluster and units is not None and n_av:
-        m_size = max(1.0, n_av / float(units[cluster].nunique()))  # people per cluster in the window
-    window_sd = moments.window_table(12) if moments is not None and sd is None and not cross else {}
-    result = plan_power(
-        kpi=kpi,
-        kind=kind,
-        effect=eff,
-        baseline=base,
-        sd=sd if sd is not None else (moments.sd if moments else None),
-        rho=rho if rho is not None else (moments.rho if moments else 0.0),
-        icc=icc or 0.0,
-        cluster_size=m_size,
-        allocation=allocation,
-        alpha=alpha,
-        power=power,
-        n_available=n_av,
-        advice_context={"window_sd": window_sd, "measurement_months": measurement_months},
-    )
-    if design == "staggered":
-        notes.append(
-            "Staggered roll-out: power is approximated by a cluster-randomized two-arm comparison "
-            "(conservative; later waves add comparisons)."
-        )
-    assignment = waves = None
-    files: list[Path] = []
-    when = start or today or date.today()
-    if assign:
-        if units is None or units.empty:
-            raise DataError("no eligible people to assign", hint="Check the audience and the HRIS data.")
-        if out_dir is None:
-            raise SpecError("assigning needs an output folder", hint="Pass --out DIR.")
-        if design == "staggered":
-            col = cluster or "department"
-            waves = staggered_waves(
-                units[col], program_id=program_id, seed=seed, n_waves=n_waves, start=when, unit_type=col
-            )
-            files.append(write_design_csv(waves, out_dir, "waves"))
-        else:
-            units_b = _with_baseline(units, history, kpi)
-            strata_cols = list(strata or [])
-            assignment = assign_units(
-                units_b,
-                program_id=program_id,
-                seed=seed,
-                allocation=allocation,
-                strata=strata_cols,
-                cluster=cluster,
-                assigned_date=when,
-                balance_on=[c for c in ("department", "role", "tenure_band", "baseline_kpi") if c in units_b],
-            )
-            files.append(write_design_csv(assignment.assignments, out_dir, "assignments"))
+    for key in ("strata", "guardrails"):
+        settings[key] = tuple(settings.get(key) or ())
+    cfg = PilotSettings(**settings)
+    sizing = _size(store.con, cfg)  # every check on the inputs happens before anything is written
+    added = tuple(sync_spec_hypotheses(store.con, spec, today=cfg.today)) if spec is not None else ()
+    assignment, waves, files = _assign(cfg, sizing)
+    notes = sizing.notes
     recorded = False
     if files:
         batch = record_design(store, files)
@@ -256,44 +179,10 @@ def design_pilot(
         notes.append(
             f"Recorded in the store as ingest batch {batch.batch_id} (undo with `learnroi ingest --undo`)."
         )
-    n_plan = (result.n_required, result.n_treatment, result.n_control)
-    if assignment is not None:
-        arms = assignment.assignments["arm"]
-        n_plan = (len(arms), int((arms == "treatment").sum()), int((arms == "control").sum()))
-    plan = None
-    if start is not None:
-        plan = save_plan(
-            con,
-            make_plan(
-                program_id=program_id,
-                primary_kpi=kpi,
-                start=start,
-                design="staggered" if design == "staggered" else ("cluster" if cluster else "individual"),
-                baseline_months=baseline_months,
-                measurement_months=measurement_months,
-                guardrails=guardrails,
-                analysis=analysis,
-                rollout_months=n_waves - 1 if design == "staggered" else 0,
-                unit={"staggered": "department"}.get(design, "team" if cluster else "employee"),
-                cluster=cluster,
-                strata=tuple(strata or ()),
-                allocation=allocation,
-                alpha=alpha,
-                target_power=power,
-                assumed_effect=eff,
-                mde=result.mde_available,
-                n_planned=n_plan[0],
-                n_treatment=n_plan[1],
-                n_control=n_plan[2],
-                seed=seed,
-                spec_hash=spec_hash,
-                hypothesis_id=_hypothesis_for(spec, kpi),
-                extra={"power": result.to_dict()},
-            ),
-        )
+    plan = _store_plan(store.con, cfg, sizing, assignment, spec) if cfg.start is not None else None
     return DesignOutcome(
-        power=result,
-        moments=moments,
+        power=sizing.result,
+        moments=sizing.moments,
         plan=plan,
         assignment=assignment,
         waves=waves,
@@ -304,13 +193,175 @@ def design_pilot(
     )
 
 
+def _size(con: Any, cfg: PilotSettings) -> _Sizing:
+    """Measure the KPI (and ICC) on the store and size the pilot."""
+    notes: list[str] = []
+    units = None
+    if cfg.assign or cfg.n_available is None or cfg.cluster or cfg.design == "staggered":
+        units = read_eligible(con, cfg.audience, as_of=cfg.start or cfg.today)
+    moments = history = None
+    if cfg.sd is None or cfg.rho is None or cfg.baseline is None or (cfg.cluster and cfg.icc is None):
+        history = read_kpi_history(con, cfg.kpi)
+        if units is not None and not history.empty:
+            history = history[history["employee_id"].isin(units["employee_id"])]
+        moments = kpi_moments(
+            history, cfg.kpi, baseline_months=cfg.baseline_months, measurement_months=cfg.measurement_months
+        )
+    base = cfg.baseline if cfg.baseline is not None else (moments.mean if moments else None)
+    if base is None:
+        raise SpecError("the KPI's baseline is unknown", hint="Pass --baseline or ingest the KPI's history.")
+    if cfg.effect is None:
+        raise SpecError(
+            f"no assumed effect for {cfg.kpi!r}",
+            hint="Add a [[hypotheses]] entry for the KPI in the spec, or pass --effect.",
+        )
+    cross = moments is not None and moments.cross_sectional
+    n_av = cfg.n_available if cfg.n_available is not None else (len(units) if units is not None else None)
+    if cfg.n_available is None and moments is not None and cross:
+        n_av = int(moments.per_month * cfg.measurement_months)
+        notes.append(
+            f"{cfg.kpi} has one value per person: the pilot's size is the inflow over the measurement window "
+            f"(~{moments.per_month:.1f} a month x {cfg.measurement_months} months = {n_av}); no CUPED covariate."
+        )
+    cluster = cfg.cluster or ("department" if cfg.design == "staggered" else None)
+    m_size, icc = 1.0, cfg.icc
+    if cluster:
+        m_size, icc = _cluster_inputs(units, history, cluster, cfg, n_av if cross else None, notes)
+    result = plan_power(
+        kpi=cfg.kpi,
+        kind=cfg.kind or ("proportion" if moments is not None and moments.is_binary else "mean"),
+        effect=absolute_effect(cfg.effect, cfg.effect_unit, base),
+        baseline=base,
+        sd=cfg.sd if cfg.sd is not None else (moments.sd if moments else None),
+        rho=cfg.rho if cfg.rho is not None else (moments.rho if moments else 0.0),
+        icc=icc or 0.0,
+        cluster_size=m_size,
+        allocation=cfg.allocation,
+        alpha=cfg.alpha,
+        power=cfg.power,
+        n_available=n_av,
+        advice_context={
+            "window_sd": moments.window_table(12)
+            if moments is not None and cfg.sd is None and not cross
+            else {},
+            "measurement_months": cfg.measurement_months,
+        },
+    )
+    if cfg.design == "staggered":
+        notes.append(
+            "Staggered roll-out: power is approximated by a cluster-randomized two-arm comparison "
+            "(conservative; later waves add comparisons)."
+        )
+    return _Sizing(result, moments, units, history, cluster, notes)
+
+
+def _cluster_inputs(
+    units: pd.DataFrame | None,
+    history: pd.DataFrame | None,
+    cluster: str,
+    cfg: PilotSettings,
+    inflow: int | None,
+    notes: list[str],
+) -> tuple[float, float | None]:
+    """Mean cluster size (people per cluster in the window for cross-sections) and the ICC."""
+    if units is None or cluster not in units.columns:
+        raise SpecError(f"cannot cluster by {cluster!r}", hint="Use team_id or department.")
+    sizes = units.groupby(cluster).size()
+    m_size = max(1.0, inflow / len(sizes)) if inflow else float(sizes.mean())
+    if len(sizes) < 30:
+        notes.append(
+            f"Only {len(sizes)} clusters ({cluster}): cluster-robust inference needs about 30 or more, "
+            "else use the wild cluster bootstrap and expect wide intervals."
+        )
+    icc = cfg.icc
+    if icc is None and history is not None:
+        icc = _icc_from_history(history, units, cluster, cfg.measurement_months)
+        notes.append(f"ICC by {cluster} measured on the KPI's history: {icc:.3f}")
+    return m_size, icc
+
+
+def _assign(cfg: PilotSettings, sz: _Sizing) -> tuple[Assignment | None, pd.DataFrame | None, list[Path]]:
+    """Randomize people (or teams) or roll-out waves and write the data-layout CSV."""
+    if not cfg.assign:
+        return None, None, []
+    units = sz.units
+    if units is None or units.empty:
+        raise DataError("no eligible people to assign", hint="Check the audience and the HRIS data.")
+    if cfg.out_dir is None:
+        raise SpecError("assigning needs an output folder", hint="Pass --out DIR.")
+    when = cfg.start or cfg.today or date.today()
+    if cfg.design == "staggered":
+        col = sz.cluster or "department"
+        waves = staggered_waves(
+            units[col],
+            program_id=cfg.program_id,
+            seed=cfg.seed,
+            n_waves=cfg.n_waves,
+            start=when,
+            unit_type=col,
+        )
+        return None, waves, [write_design_csv(waves, cfg.out_dir, "waves")]
+    units_b = _with_baseline(units, sz.history)
+    assignment = assign_units(
+        units_b,
+        program_id=cfg.program_id,
+        seed=cfg.seed,
+        allocation=cfg.allocation,
+        strata=list(cfg.strata),
+        cluster=sz.cluster,
+        assigned_date=when,
+        balance_on=[c for c in ("department", "role", "tenure_band", "baseline_kpi") if c in units_b],
+    )
+    return assignment, None, [write_design_csv(assignment.assignments, cfg.out_dir, "assignments")]
+
+
+def _store_plan(
+    con: Any, cfg: PilotSettings, sz: _Sizing, assignment: Assignment | None, spec: Any
+) -> PilotPlan:
+    """Build the dated plan from the settings and the sizing, and store it as the next version."""
+    result = sz.result
+    n_plan = (result.n_required, result.n_treatment, result.n_control)
+    if assignment is not None:
+        arms = assignment.assignments["arm"]
+        n_plan = (len(arms), int((arms == "treatment").sum()), int((arms == "control").sum()))
+    staggered = cfg.design == "staggered"
+    assert cfg.start is not None
+    plan = make_plan(
+        program_id=cfg.program_id,
+        primary_kpi=cfg.kpi,
+        start=cfg.start,
+        design="staggered" if staggered else ("cluster" if sz.cluster else "individual"),
+        baseline_months=cfg.baseline_months,
+        measurement_months=cfg.measurement_months,
+        guardrails=list(cfg.guardrails),
+        analysis=cfg.analysis,
+        rollout_months=cfg.n_waves - 1 if staggered else 0,
+        unit="department" if staggered else ("team" if sz.cluster else "employee"),
+        cluster=sz.cluster,
+        strata=cfg.strata,
+        allocation=cfg.allocation,
+        alpha=cfg.alpha,
+        target_power=cfg.power,
+        assumed_effect=result.effect,
+        mde=result.mde_available,
+        n_planned=n_plan[0],
+        n_treatment=n_plan[1],
+        n_control=n_plan[2],
+        seed=cfg.seed,
+        spec_hash=cfg.spec_hash,
+        hypothesis_id=_hypothesis_for(spec, cfg.kpi),
+        extra={"power": result.to_dict()},
+    )
+    return save_plan(con, plan)
+
+
 def _hypothesis_for(spec: Any, kpi: str) -> str | None:
     if spec is None:
         return None
     return next((h.id for h in spec.hypotheses if h.kpi == kpi), None)
 
 
-def _with_baseline(units: pd.DataFrame, history: pd.DataFrame | None, kpi: str) -> pd.DataFrame:
+def _with_baseline(units: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     """Add each person's latest three-month KPI mean as ``baseline_kpi`` (a stratifier / balance check)."""
     if history is None or history.empty:
         return units
@@ -334,4 +385,11 @@ def _icc_from_history(history: pd.DataFrame, units: pd.DataFrame, cluster: str, 
     return float(value) if math.isfinite(value) else 0.0
 
 
-__all__ = ["DesignOutcome", "absolute_effect", "design_pilot", "read_eligible", "record_design"]
+__all__ = [
+    "DesignOutcome",
+    "PilotSettings",
+    "absolute_effect",
+    "design_pilot",
+    "read_eligible",
+    "record_design",
+]

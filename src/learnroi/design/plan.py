@@ -109,6 +109,12 @@ class PilotPlan:
                 f"primary KPI {self.primary_kpi}; guardrails {', '.join(self.guardrails) or 'none'}",
             ),
         ]
+        rollout = int(self.extra.get("rollout_months", 0)) if isinstance(self.extra, dict) else 0
+        if self.design == "staggered":
+            last_wave = _add_months(self.intervention_start, rollout)
+            rows.append(
+                ("roll-out waves", self.intervention_start, last_wave, f"{rollout + 1} waves, monthly")
+            )
         rows += [
             (f"interim look {i}", d, d, "always-valid reading") for i, d in enumerate(self.interim_looks, 1)
         ]
@@ -175,7 +181,9 @@ def make_plan(
     s = month_start(start)
     total = measurement_months + max(rollout_months, 0)
     m_end = _add_months(s, total) - timedelta(days=1)
-    looks = tuple(_add_months(s, k) - timedelta(days=1) for k in range(1, total))
+    looks = (
+        tuple(_add_months(s, k) - timedelta(days=1) for k in range(1, total)) if design != "staggered" else ()
+    )
     a_design, method = _METHODS[design]
     if analysis not in ("auto", ""):
         method = analysis
@@ -193,7 +201,7 @@ def make_plan(
         analysis_method=method,
         guardrails=tuple(guardrails or ()),
         interim_looks=looks,
-        **extra,
+        **{**extra, "extra": {**extra.get("extra", {}), "rollout_months": max(rollout_months, 0)}},
     )
 
 

@@ -207,6 +207,8 @@ _CATALOG: tuple[KpiDef, ...] = (
 )
 
 _BY_NAME = {k.name: k for k in _CATALOG}
+ALIASES: dict[str, str] = {"assessment_gain": "competency_gain"}
+"""Other names for catalog KPIs (the simulator's specs name ``assessment_gain`` as their learning KPI)."""
 
 
 def catalog() -> list[KpiDef]:
@@ -215,9 +217,9 @@ def catalog() -> list[KpiDef]:
 
 
 def kpi_def(name: str) -> KpiDef:
-    """The definition of one KPI; :class:`UsageError` naming the catalog when it is unknown."""
+    """The definition of one KPI (or of an alias in :data:`ALIASES`); :class:`UsageError` when it is unknown."""
     try:
-        return _BY_NAME[name]
+        return _BY_NAME[ALIASES.get(name, name)]
     except KeyError:
         raise UsageError(
             f"unknown KPI {name!r}",

@@ -65,9 +65,20 @@ def seconds(ts: ir.TimestampValue) -> ir.IntegerValue:
 
 
 def month(value: ir.TimestampValue | ir.DateValue) -> ir.DateValue:
-    """The first day of the value's month, as a date."""
-    out = value.truncate("M")
-    return out if isinstance(out, ir.DateValue) else out.date()
+    """The first day of the value's month, as a date.
+
+    Dates go through a timestamp first: Spark's ``date_trunc`` returns a timestamp even for a date.
+    """
+    ts = value if isinstance(value, ir.TimestampValue) else value.cast("timestamp")
+    return ts.truncate("M").date()
+
+
+def as_naive(col: pd.Series) -> pd.Series:
+    """Dates or timestamps from either engine as naive ``datetime64[ns]`` (UTC wall time)."""
+    out = pd.to_datetime(col)
+    if isinstance(out.dtype, pd.DatetimeTZDtype):
+        out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+    return out.astype("datetime64[ns]")
 
 
 def month_index(d: ir.DateValue | ir.TimestampValue) -> ir.IntegerValue:
@@ -94,8 +105,10 @@ def collect(expr: ir.Table) -> pd.DataFrame:
 def scalar(expr: ir.Scalar) -> Any:
     """Run a scalar expression; None for SQL NULL."""
     frame = collect(expr.as_table())
-    value = frame.iloc[0, 0] if len(frame) else None
-    return None if value is None or pd.isna(value) else value
+    if frame.empty:
+        return None
+    value: Any = frame.iloc[0, 0]
+    return None if value is None or value is pd.NaT or value is pd.NA or value != value else value
 
 
 def check_grain(by: str, allowed: tuple[str, ...], what: str) -> None:

@@ -19,7 +19,7 @@ from learnroi.core.errors import UsageError
 from learnroi.core.options import Grain, check_option
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.metrics.catalog import catalog, kpi_def
-from learnroi.metrics.engine import check_grain, collect, engine_name, has_table, month, table
+from learnroi.metrics.engine import as_naive, check_grain, collect, engine_name, has_table, month, table
 from learnroi.metrics.facts import ACTIVITY, learner_facts
 from learnroi.metrics.result import GRAIN_COLUMN, KpiTable, suppress
 
@@ -166,7 +166,7 @@ def _normalize(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for col in ("period", "cohort"):
         if col in out:
-            out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+            out[col] = as_naive(out[col])
     for col in ("program_id", "course_id", "department", "learner_id"):
         if col in out:
             out[col] = out[col].astype("string")
@@ -205,7 +205,7 @@ def compute_all(
     if kpis is None:
         names = [k.name for k in catalog() if by in k.grains]
     else:
-        names = list(dict.fromkeys(kpis))
+        names = list(dict.fromkeys(kpi_def(k).name for k in kpis))
         for name in names:
             check_grain(by, kpi_def(name).grains, f"KPI {name!r}")
     keys = _cell_keys(by)

@@ -20,7 +20,7 @@ from ibis.backends import BaseBackend
 from learnroi.core.errors import DataError, SpecError
 from learnroi.core.options import Period, check_option
 from learnroi.core.program import parse_spec
-from learnroi.metrics.engine import collect, has_table, month, month_index, scalar, table
+from learnroi.metrics.engine import as_naive, collect, has_table, month, month_index, scalar, table
 from learnroi.metrics.facts import learner_facts
 
 ONE_PER_HIRE_KPIS = frozenset({"weeks_to_productivity"})
@@ -57,7 +57,7 @@ class Panel:
     ``frame`` columns (exactly these, in this order):
 
     - ``employee_id`` (str), ``period`` (datetime64, the month start; the week start for ``period="week"``),
-      ``kpi`` (str), ``value`` (float);
+      ``kpi`` (str), ``value`` (float; a missing KPI value is no row);
     - ``program_id`` (str); ``arm`` (``"treatment"``/``"control"``/None: randomized programs only);
     - ``enrolled``, ``completed`` (bool: the employee ever enrolled in / completed the program in the LMS);
     - ``treated`` (bool: exposed in this period per the design: ``first_treated_period`` is set and
@@ -215,7 +215,7 @@ def build_panel(
     """
     check_option(period, Period, "period")
     perf = table(backend, "performance")
-    perf = perf.filter(perf.kpi == kpi)
+    perf = perf.filter((perf.kpi == kpi) & perf.value.notnull())
     if int(_scalar(perf.count()) or 0) == 0:
         raise DataError(
             f"no performance rows for KPI {kpi!r}",
@@ -311,7 +311,7 @@ def _unmatched(backend: BaseBackend, program_id: str) -> int:
 def _to_frame(raw: pd.DataFrame) -> pd.DataFrame:
     f = raw.copy()
     for col in ("period", "first_treated_period", "cohort", "hire_date"):
-        f[col] = pd.to_datetime(f[col]).astype("datetime64[ns]")
+        f[col] = as_naive(f[col])
     for col in ("employee_id", "kpi", "program_id", "arm", "department", "team_id", "role", "location"):
         f[col] = f[col].astype("object").where(f[col].notna(), None)
     for col in ("enrolled", "completed", "treated", "post"):

@@ -17,6 +17,7 @@ from learnroi.attribution.chooser import Attribution, DesignInfo, attribute
 from learnroi.core.errors import LearnroiError
 from learnroi.core.options import AttributionDesign
 from learnroi.core.program import ProgramSpec
+from learnroi.design.registry import record_effect
 from learnroi.metrics import ONE_PER_HIRE_KPIS, KpiTable, build_panel, compute_kpi, connect, funnel
 from learnroi.roi import EffectInput, RoiResult, compute_roi, effect_from_estimates
 from learnroi.store import Store
@@ -151,7 +152,10 @@ def analyze_program(
 
 
 def save_results(store: Store, a: ProgramAnalysis) -> None:
-    """Record the attribution and ROI results with the spec hash and version (provenance for the report)."""
+    """Record the attribution and ROI results with the spec hash and version (provenance for the report),
+    and fill the observed effect into the program's hypotheses in the registry (nothing when refused)."""
+    if a.attribution.identified and a.attribution.result is not None:
+        record_effect(store.con, a.spec.id, a.kpi, a.attribution.result)
     for stage, payload in (("attribution", a.attribution.to_dict()), ("roi", a.roi.to_dict())):
         store.con.execute(
             "INSERT INTO results (program_id, kpi, stage, spec_hash, payload, learnroi_version) VALUES (?, ?, ?, ?, ?, ?)",

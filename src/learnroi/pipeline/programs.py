@@ -6,6 +6,7 @@ from pathlib import Path
 
 from learnroi.core.errors import SpecError
 from learnroi.core.program import ProgramSpec, load_spec, parse_spec, spec_hash
+from learnroi.design.registry import sync_spec_hypotheses
 from learnroi.store import Store
 
 
@@ -24,6 +25,7 @@ def register_spec(store: Store, path: Path) -> ProgramSpec:
         """,
         [p.id, p.name, p.design, p.primary_kpi, str(path), text, spec_hash(text)],
     )
+    sync_spec_hypotheses(store.con, spec)  # the registry lists the spec's hypotheses (Define step)
     return spec
 
 

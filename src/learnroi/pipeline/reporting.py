@@ -41,27 +41,27 @@ def _program_truth(truth: dict[str, Any] | None, program_id: str, kpi: str) -> d
 
 
 def _competency(store: Store, program_id: str, min_cell: int) -> pd.DataFrame | None:
-    """Pre/post means and gain per course: ``group, pre_mean, post_mean, gain, n, suppressed``."""
+    """Pre/post means and gain over the program's learners: ``group, pre_mean, post_mean, gain, n, suppressed``.
+
+    At program grain: the pre-assessment opens the pathway and the post-assessment closes it, often in
+    different courses, so a per-course table would pair nothing.
+    """
     backend = connect(store.con)
     names = ["pre_score_mean", "post_score_mean", "competency_gain"]
-    t = compute_all(backend, names, program=program_id, by="course", min_cell=min_cell)
-    frame = t.table
-    if frame.empty:
+    frame = compute_all(backend, names, program=program_id, by="program", min_cell=min_cell).table
+    if frame.empty or frame["value"].isna().all():
         return None
-    wide = frame.pivot_table(index="course_id", columns="kpi", values="value", aggfunc="first")
-    n = frame.groupby("course_id")["n"].max()
-    sup = frame.groupby("course_id")["suppressed"].any()
-    out = pd.DataFrame(
+    vals = frame.set_index("kpi")["value"]
+    return pd.DataFrame(
         {
-            "group": wide.index.astype(str),
-            "pre_mean": wide.get("pre_score_mean"),
-            "post_mean": wide.get("post_score_mean"),
-            "gain": wide.get("competency_gain"),
-            "n": n.reindex(wide.index).to_numpy(),
-            "suppressed": sup.reindex(wide.index).to_numpy(),
+            "group": ["all learners"],
+            "pre_mean": [vals.get("pre_score_mean")],
+            "post_mean": [vals.get("post_score_mean")],
+            "gain": [vals.get("competency_gain")],
+            "n": [frame["n"].max()],
+            "suppressed": [bool(frame["suppressed"].any())],
         }
-    ).reset_index(drop=True)
-    return out
+    )
 
 
 def _hypotheses(store: Store) -> pd.DataFrame | None:

@@ -105,6 +105,17 @@ def mean_gain(competency: Table) -> float | None:
     return num / den if den else None
 
 
+def gain_text(competency: Table) -> str:
+    """The mean gain in points; scores given as a share of the maximum are shown out of 100."""
+    gain = mean_gain(competency)
+    if gain is None:
+        return "n/a"
+    scores = [float(r[c]) for r in competency for c in ("pre_mean", "post_mean") if r.get(c) is not None]
+    if scores and max(scores) <= 1.0:
+        return f"{100 * gain:+.1f} points out of 100"
+    return f"{gain:+.1f} points"
+
+
 def drivers(
     funnel: Table, competency: Table, cost: float, learners: int | None, currency: str
 ) -> tuple[Driver, ...]:
@@ -112,10 +123,6 @@ def drivers(
     rate = completion_rate(funnel)
     gain = mean_gain(competency)
     per = cost / learners if learners else None
-    scores = [float(r[c]) for r in competency for c in ("pre_mean", "post_mean") if r.get(c) is not None]
-    scale = 100.0 if scores and max(scores) <= 1.0 else 1.0  # scores given as a share of the maximum
-    shown = None if gain is None else gain * scale
-    unit = " out of 100" if scale == 100.0 else ""
     return (
         Driver("engagement", rate, f"Engagement: {share(rate)} of enrolled learners completed"),
         Driver(
@@ -123,7 +130,7 @@ def drivers(
             gain,
             "Competency gain: no assessment data"
             if gain is None
-            else f"Competency gain: {shown:+.1f} points{unit} (post - pre assessment)",
+            else f"Competency gain: {gain_text(competency)} (post - pre assessment)",
         ),
         Driver("cost", per, f"Cost: {money(per, currency)} per learner, fully loaded"),
     )
@@ -153,6 +160,12 @@ def _weakest(drv: tuple[Driver, ...], currency: str = "USD") -> Action:
     )
 
 
+def _p_text(p: float) -> str:
+    """P(ROI > 0) in words; one decimal near a rule's threshold so the text never contradicts the rule."""
+    near = any(abs(p - t) < 0.005 for t in (SCALE_P, ITERATE_P))
+    return f"P(ROI > 0) = {share(p, 1 if near else 0)}"
+
+
 def _by_probability(roi: RoiFigures, allow_scale: bool) -> Action:
     p = roi.p_roi_positive
     low = roi.roi_conf_low
@@ -161,18 +174,18 @@ def _by_probability(roi: RoiFigures, allow_scale: bool) -> Action:
     if allow_scale and p >= SCALE_P and (low is None or low > 0):
         return Action(
             "scale",
-            f"roll out to the rest of the audience; P(ROI > 0) = {share(p)}.",
+            f"roll out to the rest of the audience; {_p_text(p)}.",
             "P(ROI>0) >= 0.9 and low > 0",
         )
     if p >= ITERATE_P:
         return Action(
             "iterate",
-            f"enlarge or lengthen the pilot to narrow the range; P(ROI > 0) = {share(p)}.",
+            f"enlarge or lengthen the pilot to narrow the range; {_p_text(p)}.",
             "P(ROI>0) >= 0.5, not yet scale",
         )
     return Action(
         "stop",
-        f"pause the roll-out and redirect the budget; P(ROI > 0) = {share(p)}.",
+        f"pause the roll-out and redirect the budget; {_p_text(p)}.",
         "P(ROI>0) < 0.5",
     )
 

@@ -97,10 +97,11 @@ def competency(p: ProgramSection, width: int = 320, height: int = 150) -> dict[s
 
 
 def gauge_scale(low: float | None, high: float | None, value: float) -> tuple[float, float]:
-    """The gauge's range: from -100% to a round number above the interval's top."""
+    """The gauge's range: from -100% (or a round number below the interval) to a round number above it."""
     top = max(v for v in (high, value, 100.0) if v is not None)
-    step = 100.0 if top <= 500 else 500.0
-    return -100.0, step * math.ceil(top * 1.1 / step)
+    bottom = min(v for v in (low, value, -100.0) if v is not None)
+    step = 100.0 if top - bottom <= 600 else 500.0
+    return step * math.floor(bottom * 1.05 / step), step * math.ceil(top * 1.1 / step)
 
 
 def gauge(p: ProgramSection, size: int = 220) -> dict[str, Any] | None:

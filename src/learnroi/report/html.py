@@ -19,7 +19,15 @@ from markupsafe import Markup
 from learnroi.report import charts
 from learnroi.report.data import ProgramSection, ReportData
 from learnroi.report.fmt import money
-from learnroi.report.view import break_even_sentence, figures, table_view, truth_rows
+from learnroi.report.view import (
+    batches_view,
+    break_even_sentence,
+    figures,
+    num,
+    short,
+    table_view,
+    truth_rows,
+)
 
 _TITLES = {
     "balance": "Covariate balance",
@@ -64,6 +72,7 @@ def _section(p: ProgramSection, specs: dict[str, Any]) -> dict[str, Any]:
             for c in p.costs
         ],
         "tables": [t for t in tables if t],
+        "hypotheses": table_view("hypotheses", "Hypothesis registry", p.hypotheses),
     }
 
 
@@ -72,7 +81,7 @@ def render_html(data: ReportData, *, vega_js: str | None = None) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     specs: dict[str, Any] = {}
     sections = [_section(p, specs) for p in data.programs]
-    batches = table_view("batches", "Ingest batches", data.provenance.ingest_batches)
+    batches = batches_view(data.provenance.ingest_batches)
     return env.from_string(_template("dashboard.html.j2")).render(
         data=data,
         sections=sections,
@@ -82,6 +91,8 @@ def render_html(data: ReportData, *, vega_js: str | None = None) -> str:
         boot_js=Markup(_template("boot.js")),
         vega_js=Markup(vega_js if vega_js is not None else charts.vega_bundle()),
         report_json=_script_json(data.to_dict()),
+        short=short,
+        num=num,
         specs_json=_script_json(specs),
     )
 

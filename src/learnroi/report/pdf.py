@@ -128,7 +128,19 @@ def render_pdf(data: ReportData, program: str | None = None) -> bytes:
         pdf.text_at(14, yy, 45, k, 9.5, color=MUTED)
         pdf.text_at(60, yy, 40, v, 9.5, style="B", align="R")
         yy += 5.5
-    pdf.chart(charts.gauge(p, size=260), 112, top, 84, 64)
+    gauge = charts.gauge(p, size=260)
+    if gauge is None:
+        pdf.text_at(
+            112,
+            top + 20,
+            84,
+            "No ROI gauge: the effect is not identified, so no ROI is computed.",
+            10,
+            color=MUTED,
+            align="C",
+        )
+    else:
+        pdf.chart(gauge, 112, top, 84, 64)
 
     # Drivers and actions
     y = max(yy, top + 66) + 2

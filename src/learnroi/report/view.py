@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from learnroi.report import fmt
-from learnroi.report.actions import mean_gain
+from learnroi.report.actions import gain_text
 from learnroi.report.data import ProgramSection
 from learnroi.report.tables import SUPPRESSED, Table
 
@@ -62,7 +62,7 @@ def figures(p: ProgramSection) -> Figures:
         payback=fmt.months(h.payback_months) if h else "n/a",
         npv=fmt.money(h.npv, cur) if h else "n/a",
         impact=fmt.money(p.impact_per_learner(), cur),
-        gain=fmt.number(mean_gain(p.competency), 1),
+        gain=gain_text(p.competency),
         effect=fmt.number(e.estimate),
         effect_ci=f"{fmt.number(e.conf_low)} to {fmt.number(e.conf_high)}",
         break_even=fmt.number(h.break_even_effect) if h else "n/a",
@@ -87,9 +87,58 @@ def truth_rows(p: ProgramSection) -> list[tuple[str, str, str]]:
     return rows
 
 
-def cell(v: Any) -> str:
+def num(v: Any) -> str:
+    """An input as a person writes it: ``10,000``, ``0.08``, ``1,234.57``; blank when absent."""
     if v is None:
-        return "suppressed"
+        return ""
+    x = float(v)
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.6g}"
+
+
+BATCH_COLUMNS = (
+    "batch_id",
+    "kind",
+    "source",
+    "file",
+    "rows_read",
+    "loaded",
+    "rows_loaded",
+    "quarantined",
+    "skipped",
+    "finished_at",
+)
+
+
+def batches_view(table: Table) -> dict[str, Any] | None:
+    """The ingest batches for people: the useful columns, file names without folders, times to the minute."""
+    view = table_view("batches", "Ingest batches", table)
+    if view is None:
+        return None
+    cols = [c for c in BATCH_COLUMNS if c in view["columns"]] or view["columns"]
+    for r in view["rows"]:
+        cells = r["cells"]
+        for c in ("source", "file"):
+            if c in cells:
+                cells[c] = "; ".join(part.strip().rsplit("/", 1)[-1] for part in cells[c].split(";"))
+        if "finished_at" in cells:
+            cells["finished_at"] = cells["finished_at"].replace("T", " ")[:16]
+    return {**view, "columns": cols}
+
+
+def short(v: Any) -> str:
+    """A diagnostic's value: four significant digits, blank when absent."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def cell(v: Any, *, missing: str = "suppressed") -> str:
+    if v is None:
+        return missing
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, float):
@@ -104,8 +153,13 @@ def table_view(name: str, title: str, table: Table) -> dict[str, Any] | None:
     if not table:
         return None
     columns = [c for c in table[0] if c != SUPPRESSED]
+    has_flag = SUPPRESSED in table[0]
     rows = [
-        {"suppressed": bool(r.get(SUPPRESSED)), "cells": {c: cell(r.get(c)) for c in columns}} for r in table
+        {
+            "suppressed": bool(r.get(SUPPRESSED)),
+            "cells": {c: cell(r.get(c), missing="suppressed" if has_flag else "") for c in columns},
+        }
+        for r in table
     ]
     return {"name": name, "title": title, "columns": columns, "rows": rows}
 
@@ -114,6 +168,8 @@ def break_even_sentence(p: ProgramSection) -> str:
     """What effect the program needs to pay back, beside what was measured (or assumed)."""
     h = p.headline
     k = p.kpis_model[0] if p.kpis_model else None
+    if h is None and not p.identified:
+        return "No ROI is computed from this design: the effect is not identified (reasons above)."
     if h is None or k is None or h.break_even_effect is None:
         return "No monetized effect: the ROI cannot be computed from these data."
     be = h.break_even_effect

@@ -8,6 +8,14 @@ truth (``truth/truth.json``) is how the estimators are proven right. See
 from __future__ import annotations
 
 from learnroi.simulate.company import SimulationSummary, simulate_company
+from learnroi.simulate.tables import CompanyTables, simulate_tables
 from learnroi.simulate.xapi import XAPI_NAMESPACE, statement_id
 
-__all__ = ["XAPI_NAMESPACE", "SimulationSummary", "simulate_company", "statement_id"]
+__all__ = [
+    "XAPI_NAMESPACE",
+    "CompanyTables",
+    "SimulationSummary",
+    "simulate_company",
+    "simulate_tables",
+    "statement_id",
+]

@@ -11,27 +11,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from learnroi.core.errors import UsageError
-from learnroi.simulate import _io, finance, specs
-from learnroi.simulate._calendar import day
-from learnroi.simulate.catalog import catalog_table, modules
-from learnroi.simulate.events import Events, pathway_events, time_by_learner
-from learnroi.simulate.kpis import KPI_COLUMNS, kpi_tables
-from learnroi.simulate.lms import (
-    EVENT_COLUMNS,
-    background_chunks,
-    email_table,
-    event_table,
-    onboarding_enrolments,
-    sales_enrolments,
-)
+from learnroi.core.errors import EnvironmentProblem, UsageError
+from learnroi.simulate import _io
+from learnroi.simulate.catalog import modules
+from learnroi.simulate.events import Events
+from learnroi.simulate.lms import EVENT_COLUMNS, background_chunks
 from learnroi.simulate.messy import FaultLog
-from learnroi.simulate.onboarding import WAVE_STARTS, WINDOW_START, Onboarding, simulate_onboarding
-from learnroi.simulate.people import Workforce, build_workforce
-from learnroi.simulate.sales import ASSIGNED, SalesPilot, simulate_sales
+from learnroi.simulate.tables import EventBook, build
 from learnroi.simulate.xapi import jsonl_bytes, statements
 
 XAPI_DEFAULT_LIMIT = 50_000
+XAPI_SLICE = 200_000
 MIN_EMPLOYEES, MAX_EMPLOYEES = 300, 1_000_000
 Progress = Callable[[str, float], None]
 
@@ -85,57 +75,51 @@ def _check(employees: int, out: Path) -> None:
         raise UsageError(f"{out} exists and is not a folder", hint="Pass --out with a folder path.")
 
 
-def _design_tables(w: Workforce, p: SalesPilot, o: Onboarding) -> tuple[pa.Table, pa.Table]:
-    el = p.eligible
-    ids = p.reps[el]
-    assignments = pa.table(
-        {
-            "program_id": pa.array(np.full(ids.size, "sales-skills")),
-            "employee_id": pa.array(w.employee_id[ids]),
-            "arm": pa.array(np.where(p.treat[el], "treatment", "control")),
-            "stratum": pa.array(w.dept_names[w.dept[ids]]),
-            "cluster_id": _io.prefixed_ids("T", w.team[ids], 5),
-            "assigned_date": _io.dates(np.full(ids.size, day(ASSIGNED))),
-        }
-    )
-    n_dept = w.dept_names.size
-    waves = pa.table(
-        {
-            "program_id": pa.array(np.full(n_dept, "onboarding")),
-            "unit_type": pa.array(np.full(n_dept, "department")),
-            "unit_id": pa.array(w.dept_names),
-            "wave": pa.array(o.wave),
-            "start_date": _io.dates(np.where(o.wave > 0, o.wave_start_day, -(10**7))),
-        }
-    )
-    return assignments, waves
+OUTPUTS = (
+    "hris/employees.csv",
+    "design/assignments.csv",
+    "design/waves.csv",
+    "lms/catalog.csv",
+    "lms/events.csv",
+    "xapi/statements.jsonl",
+    "performance/kpis.csv",
+    "costs/ledger.csv",
+    "costs/ledger_2026-01-05.csv",
+    "surveys/estimates.csv",
+    "program-sales-skills.toml",
+    "program-onboarding.toml",
+    "truth/truth.json",
+    "truth/messy.json",
+)
+"""Every file the simulator may write; a re-run removes stale ones first (and touches nothing else)."""
+
+
+def _clear_previous(out: Path) -> None:
+    for rel in OUTPUTS:
+        (out / rel).unlink(missing_ok=True)
 
 
 class _EventWriter:
-    """Streams event tables to ``lms/events.csv`` (and ``xapi/statements.jsonl``), numbering event ids."""
+    """Streams event tables to ``lms/events.csv`` (and ``xapi/statements.jsonl``)."""
 
-    def __init__(self, out: Path, xapi: bool, w: Workforce, seed: int, faults: FaultLog | None) -> None:
+    def __init__(self, out: Path, xapi: bool, book: EventBook, faults: FaultLog | None) -> None:
         self.csv = _io.CsvSink(out / "lms" / "events.csv", EVENT_COLUMNS)
         self.xapi = (out / "xapi" / "statements.jsonl") if xapi else None
         self.xapi_rows = 0
         if self.xapi is not None:
             self.xapi.parent.mkdir(parents=True, exist_ok=True)
             self._x = self.xapi.open("wb")
-        self.emails, self.usual = email_table(w, np.random.default_rng([seed, 21]))
-        self.rng = np.random.default_rng([seed, 22])
+        self.book = book
         self.faults = faults
-        self.seconds: dict[str, np.ndarray] = {}
-        self.n_people = w.n
 
-    def write(self, program: str, ev: Events) -> None:
+    def write(self, program: str, table: pa.Table, ev: Events) -> None:
         mods = modules(program)
-        secs = time_by_learner(ev, self.n_people)
-        self.seconds[program] = self.seconds.get(program, np.zeros(self.n_people)) + secs
-        table, ev_sorted = event_table(ev, mods, self.emails, self.usual, self.rng, self.csv.rows + 1)
         if self.xapi is not None:
-            lines = statements(table, ev_sorted, mods)
-            self._x.write(jsonl_bytes(lines))
-            self.xapi_rows += len(lines)
+            for lo in range(0, table.num_rows, XAPI_SLICE):  # bounded memory: JSON text is ~6x the CSV
+                idx = np.arange(lo, min(lo + XAPI_SLICE, table.num_rows))
+                lines = statements(table.slice(lo, idx.size), ev.take(idx), mods)
+                self._x.write(jsonl_bytes(lines))
+                self.xapi_rows += len(lines)
         if self.faults is not None and program == "compliance" and not self.faults.events_done:
             table = self.faults.events(table, self.csv.rows)
         self.csv.write(table)
@@ -157,45 +141,60 @@ def simulate_company(
 ) -> SimulationSummary:
     """Write a synthetic company with planted effects to ``out`` (see docs/reference/data-layout.md).
 
-    ``xapi=None`` writes the xAPI copy when ``employees < 50,000``. Same seed, same bytes. The planted
-    truth goes to ``truth/truth.json`` (and ``truth/messy.json`` with ``messy=True``).
+    ``xapi=None`` writes the xAPI copy when ``employees < 50,000``. Same seed, same bytes. ``progress``
+    is called with (stage, fraction done). The planted truth goes to ``truth/truth.json`` (and the list
+    of planted faults to ``truth/messy.json`` with ``messy=True``):
+
+    - ``sales-skills`` (randomized, estimand ITT): ``att`` = mean over randomized reps with at least one
+      observed window month (2025-01..06) of their mean Y(assigned) - Y(not assigned) over those months,
+      both potential take-ups simulated (crossovers included), for revenue, deal_size and win_rate.
+    - ``onboarding`` (staggered, estimand ATT): ``att`` = mean true effect on weeks_to_productivity over
+      treated hires (hired in a department on or after its wave start, 2024-07-01..2025-12-31) with a value.
+    - ``benefit``, ``cost``, ``roi_pct``: docs/dev/roi-formulas.md with the true ``att`` and the written
+      specs' point values; cost = ledger total + participants' LMS hours x loaded_salary / standard_hours.
+
+    Raises :class:`~learnroi.core.errors.UsageError` for a size outside 300..1,000,000 or an ``out``
+    that is a file, :class:`~learnroi.core.errors.EnvironmentProblem` when the folder cannot be written.
     """
     out = Path(out)
     _check(employees, out)
+    try:
+        return _simulate(out, employees, seed, messy, xapi, progress)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot write the simulated company: {exc.strerror or exc}",
+            where=str(exc.filename or out),
+            hint="Pass --out with a folder you can write to, and check the free disk space.",
+        ) from None
+
+
+def _simulate(
+    out: Path, employees: int, seed: int, messy: bool, xapi: bool | None, progress: Progress | None
+) -> SimulationSummary:
     write_xapi = employees < XAPI_DEFAULT_LIMIT if xapi is None else bool(xapi)
+    _clear_previous(out)
     say: Progress = progress or (lambda stage, frac: None)
     files: dict[str, int] = {}
     faults = FaultLog(np.random.default_rng([seed, 99])) if messy else None
 
     say("people", 0.0)
-    w = build_workforce(np.random.default_rng([seed, 1]), employees)
-    p = simulate_sales(np.random.default_rng([seed, 2]), w)
-    o = simulate_onboarding(np.random.default_rng([seed, 3]), w)
-    hris = w.table()
-    files["hris/employees.csv"] = _io.write_csv(out / "hris" / "employees.csv", hris)
-    assignments, waves = _design_tables(w, p, o)
-    files["design/assignments.csv"] = _io.write_csv(out / "design" / "assignments.csv", assignments)
-    files["design/waves.csv"] = _io.write_csv(out / "design" / "waves.csv", waves)
-    files["lms/catalog.csv"] = _io.write_csv(out / "lms" / "catalog.csv", catalog_table())
-
-    say("performance", 0.1)
-    with _io.CsvSink(out / "performance" / "kpis.csv", KPI_COLUMNS) as sink:
-        for t in kpi_tables(np.random.default_rng([seed, 4]), w, p, o):
-            sink.write(t)
-        files["performance/kpis.csv"] = sink.rows
+    company, book, w = build(employees, seed)
+    for name in (
+        "hris/employees.csv",
+        "design/assignments.csv",
+        "design/waves.csv",
+        "lms/catalog.csv",
+        "performance/kpis.csv",
+    ):
+        files[name] = _io.write_csv(out / name, company[name])
 
     say("lms", 0.2)
-    writer = _EventWriter(out, write_xapi, w, seed, faults)
-    rng_ev = np.random.default_rng([seed, 5])
-    se = sales_enrolments(rng_ev, w, p, 1)
-    sales_ev = pathway_events(rng_ev, se, modules("sales-skills"))
-    writer.write("sales-skills", sales_ev)
-    oe = onboarding_enrolments(rng_ev, o, 1 + se.learner.size)
-    onb_ev = pathway_events(rng_ev, oe, modules("onboarding"))
-    writer.write("onboarding", onb_ev)
+    writer = _EventWriter(out, write_xapi, book, faults)
+    for program, (table, ev) in company.program_events.items():
+        writer.write(program, table, ev)
     n_chunks = max(1, -(-w.n // 20_000)) * 2
     for i, (program, ev) in enumerate(background_chunks(seed, w)):
-        writer.write(program, ev)
+        writer.write(program, *book.table(program, ev))
         say("lms", 0.2 + 0.6 * (i + 1) / n_chunks)
     writer.close()
     files["lms/events.csv"] = writer.csv.rows
@@ -203,29 +202,16 @@ def simulate_company(
         files["xapi/statements.jsonl"] = writer.xapi_rows
 
     say("costs and surveys", 0.85)
-    lines = {
-        "sales-skills": finance.sales_lines(p, sales_ev, modules("sales-skills")),
-        "onboarding": finance.onboarding_lines(o, onb_ev, modules("onboarding")),
-        **finance.background_lines(w.n),
-    }
-    ledger = finance.ledger_table(lines)
-    totals = finance.ledger_totals(ledger)
-    files["costs/ledger.csv"] = _io.write_csv(out / "costs" / "ledger.csv", ledger)
-    surveys = finance.surveys_table(np.random.default_rng([seed, 6]), w, p, o)
-    files["surveys/estimates.csv"] = _io.write_csv(out / "surveys" / "estimates.csv", surveys)
-
-    truth = _truth(w, p, o, writer.seconds, totals, seed, employees)
-    reach_s = int(truth["programs"]["sales-skills"]["reach"])
-    reach_o = int(truth["programs"]["onboarding"]["reach"])
-    (out / "program-sales-skills.toml").write_text(specs.sales_spec(reach_s, seed), encoding="utf-8")
-    (out / "program-onboarding.toml").write_text(specs.onboarding_spec(reach_o, seed), encoding="utf-8")
+    for name in ("costs/ledger.csv", "surveys/estimates.csv"):
+        files[name] = _io.write_csv(out / name, company[name])
+    for name, text in company.specs.items():
+        (out / name).write_text(text, encoding="utf-8")
+    truth = dict(company.truth)
     if faults is not None:
         faults.apply_files(out, files)
         truth["messy"] = True
     (out / "truth").mkdir(parents=True, exist_ok=True)
-    (out / "truth" / "truth.json").write_text(
-        json.dumps(truth, indent=2, sort_keys=False) + "\n", encoding="utf-8"
-    )
+    (out / "truth" / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     if faults is not None:
         (out / "truth" / "messy.json").write_text(
             json.dumps(faults.to_dict(), indent=2) + "\n", encoding="utf-8"
@@ -234,77 +220,3 @@ def simulate_company(
     return SimulationSummary(
         out=out, files=files, truth=truth, seed=seed, employees=employees, messy=messy, xapi=write_xapi
     )
-
-
-def _truth(
-    w: Workforce,
-    p: SalesPilot,
-    o: Onboarding,
-    seconds: dict[str, np.ndarray],
-    totals: dict[str, float],
-    seed: int,
-    employees: int,
-) -> dict[str, Any]:
-    hourly = w.hourly_cost()
-    programs: dict[str, Any] = {}
-    st = p.truth()
-    reach_s = int((p.eligible & p.treat).sum())
-    hours_s = float(seconds["sales-skills"].sum() / 3600.0)
-    time_s = float((seconds["sales-skills"] / 3600.0 * hourly).sum())
-    cost_s = totals["sales-skills"] + time_s
-    programs["sales-skills"] = {
-        "design": "randomized",
-        "estimand": "ITT",
-        "evaluation_window": ["2025-01-01", "2025-06-30"],
-        "kpis": st,
-        **specs.sales_money(st["revenue"]["att"], reach_s, cost_s),
-        "reach": reach_s,
-        "cost_breakdown": {
-            "ledger": totals["sales-skills"],
-            "participant_time": time_s,
-            "participant_hours": hours_s,
-        },
-        "compliance": {
-            "treatment_enrolled": float(p.enrolled[p.eligible & p.treat].mean()),
-            "treatment_completed": float(p.completed[p.eligible & p.treat].mean()),
-            "control_crossover_completed": float(p.completed[p.eligible & ~p.treat].mean()),
-        },
-        "notes": (
-            "att = sample ITT: mean over randomized reps (>= 1 observed window month) of their mean "
-            "Y(assigned) - Y(not assigned) over observed window months, crossovers included; the per-person "
-            "difference in means of window KPIs by arm is unbiased for it. att_completers: treatment-arm "
-            "completers' mean effect of the training. Take-up rises with unobserved motivation and tenure; "
-            "motivation also raises baseline revenue (naive trained-vs-untrained is biased upward)."
-        ),
-    }
-    ot = o.truth()
-    units = o.treated & o.has_row & ~np.isnan(o.weeks)
-    reach_o = int(units.sum())
-    hours_o = float(seconds["onboarding"].sum() / 3600.0)
-    time_o = float((seconds["onboarding"] / 3600.0 * hourly).sum())
-    cost_o = totals["onboarding"] + time_o
-    programs["onboarding"] = {
-        "design": "staggered",
-        "estimand": "ATT",
-        "evaluation_window": [WINDOW_START, "2025-12-31"],
-        "kpis": ot,
-        **specs.onboarding_money(ot["weeks_to_productivity"]["att"], reach_o, cost_o),
-        "reach": reach_o,
-        "cost_breakdown": {
-            "ledger": totals["onboarding"],
-            "participant_time": time_o,
-            "participant_hours": hours_o,
-        },
-        "waves": {str(i + 1): s for i, s in enumerate(WAVE_STARTS)},
-        "notes": (
-            "att = mean true effect over treated hires (hired in a department on or after its wave start) "
-            "with a KPI value; effects differ by wave and grow with months since the wave start, so two-way "
-            "fixed effects is biased; cluster by department."
-        ),
-    }
-    return {
-        "seed": seed,
-        "employees": employees,
-        "programs": programs,
-        "identities": {"contractors_not_in_hris": int(max(5, round(0.02 * w.n)))},
-    }

@@ -105,6 +105,7 @@ def pathway_events(rng: np.random.Generator, e: Enrolments, mods: Modules) -> Ev
     gaps = rng.exponential(1.0, (n, m))
     gaps[:, 0] = 0.0
     frac = np.cumsum(gaps, axis=1) / np.maximum(gaps.sum(axis=1, keepdims=True), 1e-9)
+    frac[:, -1] = 1.0  # the last module starts exactly ``span_days`` after the start (no rounding slip)
     hour = rng.integers(8 * 3600, 17 * 3600, (n, m))
     t_mod = (e.start_day[:, None] * DAY + np.floor(frac * e.span_days[:, None]) * DAY + hour).astype(np.int64)
     j = np.arange(m)[None, :]

@@ -182,7 +182,7 @@ def _survey_rows(
 
 
 def surveys_table(rng: np.random.Generator, w: Workforce, p: SalesPilot, o: Onboarding) -> pa.Table:
-    lo, hi = WINDOW
+    lo = WINDOW[0]
     post, has = window_means(p, "revenue")
     before = p.kpi["revenue"][:, lo - 6 : lo]
     cnt = (~np.isnan(before)).sum(axis=1)
@@ -196,7 +196,6 @@ def surveys_table(rng: np.random.Generator, w: Workforce, p: SalesPilot, o: Onbo
         rng, w, "onboarding", "weeks_to_productivity", o.hires[t], perceived_o, "2025-12-01", 0.5, 0.3
     )
     cols = {c: a[c] + b[c] for c in SURVEY_COLUMNS}
-    _ = hi
     return pa.table(
         {
             **{c: pa.array(cols[c], pa.string()) for c in SURVEY_COLUMNS[:5]},

@@ -66,9 +66,8 @@ def kpi_tables(rng: np.random.Generator, w: Workforce, p: SalesPilot, o: Onboard
     ops, observed, vals = ops_kpis(rng, w)
     tables += [_long(w.employee_id[ops], observed, v, k) for k, v in vals.items()]
     sel = o.has_row
-    hm = (o.hires[sel],)
     hire_month = (
-        w.hire_day[hm]
+        w.hire_day[o.hires[sel]]
         .astype("datetime64[D]")
         .astype("datetime64[M]")
         .astype("datetime64[D]")

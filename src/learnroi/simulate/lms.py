@@ -3,7 +3,7 @@
 ``sales-skills`` and ``onboarding`` enrolments follow the pilot and the roll-out (their assessment gain
 scales with each learner's learning factor, the same factor that scales the KPI effect: the mediator).
 ``compliance`` (required, yearly, everyone plus contractors) and ``product-academy`` (voluntary library)
-give the LMS its realistic volume (about 100 events per employee) and are generated in chunks of people.
+give the LMS its volume (about 54 events per employee over two years) and are generated in chunks of people.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def sales_enrolments(rng: np.random.Generator, w: Workforce, p: SalesPilot, firs
         learner=p.reps[sel],
         enrolment=first_id + np.arange(k),
         start_day=start.astype(np.int64),
-        span_days=span - 3.0,
+        span_days=span - 3.0,  # post-assessment attempts take up to 3 days; the course completes on the day
         reached=reached,
         done=done,
         pre_score=rng.normal(55.0, 10.0, k),

@@ -6,6 +6,7 @@ drives both voluntary take-up and baseline performance (it is never written to a
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,8 +126,6 @@ LAST = (
 
 
 def _ascii(names: tuple[str, ...]) -> list[str]:
-    import unicodedata
-
     out = []
     for n in names:
         s = unicodedata.normalize("NFKD", n.replace("ß", "ss").replace("ø", "o").replace("Ø", "O"))
@@ -275,6 +274,9 @@ def build_workforce(rng: np.random.Generator, employees: int) -> Workforce:
     )
     dept_loc = rng.integers(0, len(LOCATIONS), n_dept)
     loc_idx = np.where(rng.random(n) < 0.8, dept_loc[dept], rng.integers(0, len(LOCATIONS), n))
+    corp = np.flatnonzero(dept_kind == KINDS.index("other"))
+    if corp.size:
+        dept[0] = corp[0]  # the CEO sits in a corporate department
     return Workforce(
         employee_id=ids,
         email=email,

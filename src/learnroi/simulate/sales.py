@@ -71,6 +71,9 @@ class SalesPilot:
     enroll_day: NDArray[np.int64]
     complete_day: NDArray[np.int64]
     """Actual enrolment and completion (-1 when none)."""
+    completes_if_treated: NDArray[np.bool_]
+    completes_if_control: NDArray[np.bool_]
+    """Potential completion under each assignment (monotone: the second implies the first)."""
     learning: NDArray[np.float64]
     """Learning factor: scales the KPI effect and the assessment gain (the mediator)."""
     progress: NDArray[np.float64]
@@ -192,6 +195,8 @@ def simulate_sales(rng: np.random.Generator, w: Workforce) -> SalesPilot:
         completed=actual_done,
         enroll_day=np.where(enrolled, np.where(treat, enroll1, enroll0), -1),
         complete_day=np.where(actual_done, actual_when, -1),
+        completes_if_treated=c1,
+        completes_if_control=c0,
         learning=learning,
         progress=progress,
         kpi=kpi,
@@ -226,6 +231,7 @@ def sales_truth(p: SalesPilot) -> dict[str, Any]:
         units = p.eligible & has
         itt_cells = np.where(mask & units[:, None], p.itt_effect[name][:, lo:hi], np.nan)
         comp = units & p.treat & p.completed
+        first_stage = float(p.completes_if_treated[units].mean() - p.completes_if_control[units].mean())
         eff_i, _ = _person_means(p.effect[name][:, lo:hi], mask)
         k = np.arange(lo, hi)[None, :] - month_index(np.maximum(p.complete_day, 0))[:, None]
         eff_cells = np.where(mask & comp[:, None], p.effect[name][:, lo:hi], np.nan)
@@ -240,7 +246,9 @@ def sales_truth(p: SalesPilot) -> dict[str, Any]:
                 name
             ],
             "by_time_since_treatment": {str(j): float(np.nanmean(itt_cells[:, j])) for j in range(hi - lo)},
+            "by_cohort": {"2025-01": float(itt_i[units].mean())},
             "att_completers": float(eff_i[comp].mean()) if comp.any() else 0.0,
+            "wald_late": float(itt_i[units].mean() / first_stage) if first_stage > 0 else None,
             "by_months_since_completion": by_k,
             "n_units": int(units.sum()),
         }

@@ -18,7 +18,6 @@ from learnroi.sources.readers import ident, sql_str
 from learnroi.sources.schema import UNIT_RANGES, ColType, TableSpec
 
 _WS = "' \t\r\n'"
-_NUM = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _ISO_DUR = r"^P(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
 _HMS = r"^(\d+):(\d{1,2}):(\d{1,2}(\.\d+)?)$"
 _TEXT_DUR = r"^(\s*\d+(\.\d+)?\s*(h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?)\s*,?)+$"
@@ -77,10 +76,20 @@ def duration_sql(r: str, fmt: str, decimal_comma: bool) -> str:
         f"+ {_text_unit(r, 'seconds|second|secs|sec|s')})"
     )
     return (
-        f"CASE WHEN regexp_matches({r}, '{_NUM}') THEN {_num(r, decimal_comma)} * {factor} "
+        f"CASE WHEN isfinite({_num(r, decimal_comma)}) THEN {_num(r, decimal_comma)} * {factor} "
         f"WHEN regexp_matches({r}, '{_ISO_DUR}') AND {r} NOT IN ('P', 'PT') THEN {iso} "
         f"WHEN regexp_matches({r}, '{_HMS}') THEN {hms} "
         f"WHEN regexp_matches(lower({r}), '{_TEXT_DUR}') THEN {text} END"
+    )
+
+
+def _iso_timestamp(r: str, z: str) -> str:
+    """Any ISO 8601 form (offset or not, T or space, fractions); zone-less text is local time in ``z``."""
+    return (
+        f"CASE WHEN NOT regexp_matches({r}, '{_ISO_TS}', 'i') THEN NULL "
+        f"WHEN regexp_matches({r}, '{_HAS_OFFSET}', 'i') "
+        f"THEN timezone('UTC', TRY_CAST({r} AS TIMESTAMPTZ)) "
+        f"ELSE timezone('UTC', timezone({z}, TRY_CAST({r} AS TIMESTAMP))) END"
     )
 
 
@@ -88,12 +97,8 @@ def timestamp_sql(r: str, fmt: str, tz: str) -> str:
     """UTC TIMESTAMP from text in ``fmt`` (iso, epoch_s, epoch_ms, dotnet or a strptime pattern)."""
     z = sql_str(tz)
     if fmt == "iso":
-        return (
-            f"CASE WHEN NOT regexp_matches({r}, '{_ISO_TS}', 'i') THEN NULL "
-            f"WHEN regexp_matches({r}, '{_HAS_OFFSET}', 'i') "
-            f"THEN timezone('UTC', TRY_CAST({r} AS TIMESTAMPTZ)) "
-            f"ELSE timezone('UTC', timezone({z}, TRY_CAST({r} AS TIMESTAMP))) END"
-        )
+        fast = f"timezone('UTC', try_strptime({r}, '%Y-%m-%dT%H:%M:%S%z'))"  # the canonical form, strict
+        return f"coalesce({fast}, {_iso_timestamp(r, z)})"
     if fmt in ("epoch_s", "epoch_ms", "dotnet"):
         if fmt == "dotnet":
             num = (
@@ -121,7 +126,7 @@ def typed_sql(r: str, kind: ColType, column: str, m: Mapping, tz: str) -> str:
     if kind == "string":
         return r
     if kind == "float":
-        return _num(r, m.decimal_comma)
+        return f"CASE WHEN isfinite({_num(r, m.decimal_comma)}) THEN {_num(r, m.decimal_comma)} END"
     if kind == "int":
         d = _num(r, m.decimal_comma)
         return f"CASE WHEN {d} = round({d}) AND abs({d}) < 2147483647 THEN CAST({d} AS INTEGER) END"
@@ -139,7 +144,8 @@ def cleaned_sql(expr: str, m: Mapping, kind: ColType) -> str:
         tokens.append("0000-00-00")
     if kind == "timestamp" and m.timestamp_format in ("epoch_s", "epoch_ms"):
         tokens.append("0")
-    t = f"trim(CAST({expr} AS VARCHAR), {_WS})"
+    # trimming allocates a new string: only values with surrounding whitespace pay for it
+    t = f"CASE WHEN ascii({expr}) <= 32 OR ascii(right({expr}, 1)) <= 32 THEN trim({expr}, {_WS}) ELSE {expr} END"
     if tokens:
         return (
             f"CASE WHEN {t} IN ({', '.join(sql_str(x) for x in tokens)}) THEN NULL ELSE nullif({t}, '') END"
@@ -237,17 +243,23 @@ def canonical_sql(
         for c in m.skip_if_missing
     ]
     outer.append(f"CASE {' '.join(skip_checks)} END AS _skip")
-    outer.append(f"coalesce({', '.join(problems)}) IS NOT NULL AS _bad")
+    outer += [ident("r_" + c) for c in spec.column_names]
+    # the last level reads the reasons computed once above (a lateral alias would recompute them)
+    any_problem = f"coalesce({', '.join(problems)}) IS NOT NULL"
     raw_cols = ", ".join(f"coalesce({ident('r_' + c)}, chr(0))" for c in spec.column_names)
-    outer.append(
-        f"CASE WHEN coalesce({', '.join(problems)}) IS NOT NULL "
-        f"THEN md5_number(concat_ws(chr(31), {raw_cols})) END AS _rowhash"
+    final = [
+        "* EXCLUDE (" + ", ".join(ident("r_" + c) for c in spec.column_names) + ")",
+        f"{any_problem} AS _bad",
+        f"CASE WHEN {any_problem} THEN md5_number(concat_ws(chr(31), {raw_cols})) END AS _rowhash",
+    ]
+    final += [
+        f"CASE WHEN {ident('_p_' + c)} IS NOT NULL THEN {ident('r_' + c)} END AS {ident('_v_' + c)}"
+        for c in spec.column_names
+    ]
+    sql = (
+        f"SELECT {', '.join(final)} FROM (SELECT {', '.join(outer)} FROM "
+        f"(SELECT {', '.join(mid)} FROM (SELECT {', '.join(inner)} FROM {source})))"
     )
-    for col in spec.column_names:
-        outer.append(
-            f"CASE WHEN {ident('_p_' + col)} IS NOT NULL THEN {ident('r_' + col)} END AS {ident('_v_' + col)}"
-        )
-    sql = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(mid)} FROM (SELECT {', '.join(inner)} FROM {source}))"
     absent = tuple(c for c in spec.required if c not in present)
     return CanonicalPlan(sql, srcs, absent)
 

@@ -23,7 +23,8 @@ KEY_FILE_NAME = "pseudonym.key"
 
 def normalize_sql(expr: str) -> str:
     """SQL that normalizes an identity expression: trim, lower case, no ``mailto:``; empty -> NULL."""
-    return f"nullif(lower(trim(regexp_replace({expr}, '^\\s*mailto:', '', 'i'))), '')"
+    low = f"lower(trim({expr}))"
+    return f"nullif(trim(CASE WHEN starts_with({low}, 'mailto:') THEN substr({low}, 8) ELSE {low} END), '')"
 
 
 def normalize(value: str) -> str:

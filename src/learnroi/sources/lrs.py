@@ -56,6 +56,7 @@ def fetch_page(url: str, timeout: float = 60.0) -> Page:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             body = resp.read()
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response
         hint = (
             "Set LEARNROI_LRS_USER and LEARNROI_LRS_PASSWORD to the LRS's key and secret."
             if exc.code in (401, 403)

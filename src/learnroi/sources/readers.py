@@ -60,6 +60,9 @@ class Staged:
     rows: int
     rejected: int
     row_expr: str = "_row"
+    lazy_rejects: str | None = None
+    """Set when ``table`` is a streaming ``read_csv`` subquery, not a staged copy: the name of DuckDB's
+    rejects table to check once the typing query ran (any reject means: stage the file properly)."""
 
     @property
     def rows_read(self) -> int:
@@ -162,6 +165,41 @@ def stage(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, *, delimiter:
     return _stage_json_array(con, raw, name, rejects)
 
 
+def lazy_csv(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, *, delimiter: str | None = None
+) -> Staged | None:
+    """The CSV as a subquery read straight into the typing query (no staging copy), or None when even
+    the header cannot be sniffed (then :func:`stage` reports the problem)."""
+    src = sql_str(str(raw.path))
+    opts = _csv_options(raw, delimiter)
+    try:
+        cols = con.execute(f"DESCRIBE SELECT * FROM read_csv({src}, {opts})").fetchall()
+    except duckdb.Error:
+        return None
+    rej_t, rej_s = f"{name}_rejerr", f"{name}_rejscan"
+    rejects = f"{name}_rej"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rejects} (_row BIGINT, value VARCHAR, reason VARCHAR)")
+    table = (
+        f"(SELECT row_number() OVER () AS _row, * FROM read_csv({src}, {opts}, store_rejects = true, "
+        f"rejects_table = {sql_str(rej_t)}, rejects_scan = {sql_str(rej_s)}))"
+    )
+    header = tuple(str(c[0]) for c in cols)
+    return Staged(raw, table, rejects, header, -1, 0, lazy_rejects=rej_t)
+
+
+def drop_lazy_rejects(con: duckdb.DuckDBPyConnection, staged: Staged) -> int:
+    """How many rows DuckDB rejected while streaming a lazy CSV (and forget its rejects tables)."""
+    if not staged.lazy_rejects:
+        return 0
+    scan = staged.lazy_rejects.replace("_rejerr", "_rejscan")
+    try:
+        row = con.execute(f"SELECT count(*) FROM {staged.lazy_rejects}").fetchone()
+    except duckdb.CatalogException:
+        row = (0,)
+    con.execute(f"DROP TABLE IF EXISTS {staged.lazy_rejects}; DROP TABLE IF EXISTS {scan}")
+    return int(row[0]) if row else 0
+
+
 def _csv_options(raw: RawFile, delimiter: str | None) -> str:
     opts = [
         "all_varchar = true",
@@ -200,7 +238,9 @@ def _stage_csv(
             hint="Check that it is a delimited text file with a header row; "
             "pass `delimiter`/`encoding` in a --mapping if the guess is wrong.",
         ) from None
-    errs = con.execute(f"SELECT line, error_type, csv_line, error_message FROM {rej_t} ORDER BY line").fetchall()
+    errs = con.execute(
+        f"SELECT line, error_type, csv_line, error_message FROM {rej_t} ORDER BY line"
+    ).fetchall()
     con.execute(f"DROP TABLE IF EXISTS {rej_t}; DROP TABLE IF EXISTS {rej_s}")
     if raw.encoding == "utf-8" and any(str(e[1]).upper() == "INVALID ENCODING" for e in errs):
         return _stage_csv(con, RawFile(raw.path, "csv", "latin-1"), name, rejects, delimiter)
@@ -325,22 +365,18 @@ def stage_json_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, re
     """
     src = sql_str(str(raw.path))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name}_lines AS SELECT row_number() OVER () AS _row, j FROM read_csv({src}, columns = {{'j': 'VARCHAR'}}, "
-        "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, strict_mode = false, "
-        "null_padding = true)"
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM (SELECT row_number() OVER () AS _row, "
+        f"j FROM read_csv({src}, columns = {{'j': 'VARCHAR'}}, header = false, delim = '\x01', quote = '', "
+        "escape = '', auto_detect = false, strict_mode = false, null_padding = true)) WHERE trim(j) <> ''"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT ltrim(j, chr(65279)) AS j, _row "
-        f"FROM {name}_lines WHERE trim(j) <> ''"
-    )
-    con.execute(f"DROP TABLE {name}_lines")
+    con.execute(f"UPDATE {name} SET j = ltrim(j, chr(65279)) WHERE _row = 1")
     return _split_invalid_json(con, raw, name, rejects)
 
 
 def _split_invalid_json(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
     con.execute(
         f"INSERT INTO {rejects} SELECT _row, left(j, 500), 'not a JSON object' FROM {name} "
-        "WHERE NOT coalesce(json_valid(j), false) OR json_type(j) <> 'OBJECT'"
+        "WHERE NOT starts_with(ltrim(j), '{') OR NOT coalesce(json_valid(j), false)"
     )
     bad = _count(con, rejects)
     if bad:

@@ -11,9 +11,11 @@ and ``context.registration`` are kept. Voiding statements (§2.3.2) void the sta
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 
-from learnroi.sources.readers import Staged
+from learnroi.sources.readers import RawFile, Staged, sql_str
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 EXT = "https://learnroi.dev/xapi/"
@@ -32,15 +34,89 @@ VERB_EVENTS: dict[str, str] = {
 }
 
 
+PATHS: tuple[str, ...] = (
+    "$.id",
+    "$.actor.mbox",
+    "$.actor.mbox_sha1sum",
+    "$.actor.account.name",
+    "$.actor.openid",
+    "$.verb.id",
+    "$.object.id",
+    "$.object.objectType",
+    "$.context.contextActivities.grouping[0].id",
+    "$.context.contextActivities.parent[0].id",
+    "$.timestamp",
+    "$.stored",
+    "$.result.score.raw",
+    "$.result.score.scaled",
+    "$.result.score.max",
+    f'$.context.extensions."{EXT}assessment"',
+    f'$.result.extensions."{EXT}assessment"',
+    f'$.context.extensions."{EXT}attempt"',
+    f'$.result.extensions."{EXT}attempt"',
+    "$.result.duration",
+    "$.context.registration",
+    "$.result.success",
+    "$.result.completion",
+)
+"""Every path read from a statement, extracted in one parse per statement (``x[i]`` below)."""
+
+
 def _s(path: str) -> str:
-    return f"json_extract_string(j, '{path}')"
+    return f"x[{PATHS.index(path) + 1}]"
+
+
+def _act_sql() -> str:
+    return (
+        f"CASE WHEN contains(x[{_OBJ}], '/activities/') THEN string_split(split_part(split_part(split_part("
+        f"x[{_OBJ}], '/activities/', 2), '?', 1), '#', 1), '/') END"
+    )
+
+
+def stage_statement_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
+    """xAPI JSON lines in one streaming pass: each line validated and parsed once into ``x``.
+
+    Lines that are not a JSON object go to ``rejects`` with their line number.
+    """
+    src = sql_str(str(raw.path))
+    paths = ", ".join(sql_str(p) for p in PATHS)
+    valid = "starts_with(ltrim(j, ' ' || chr(65279)), '{') AND coalesce(json_valid(ltrim(j, chr(65279))), false)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rejects} (_row BIGINT, value VARCHAR, reason VARCHAR)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name}_x AS SELECT _row, x, {_act_sql()} AS act, bad FROM ("
+        f"SELECT _row, CASE WHEN {valid} THEN json_extract_string(ltrim(j, chr(65279)), [{paths}]) END AS x, "
+        f"CASE WHEN NOT ({valid}) THEN left(j, 500) END AS bad FROM ("
+        f"SELECT row_number() OVER () AS _row, j FROM read_csv({src}, columns = {{'j': 'VARCHAR'}}, "
+        "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, strict_mode = false, "
+        "null_padding = true)) WHERE trim(j) <> '')"
+    )
+    con.execute(f"INSERT INTO {rejects} SELECT _row, bad, 'not a JSON object' FROM {name}_x WHERE bad IS NOT NULL")
+    row = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()
+    bad = int(row[0]) if row else 0
+    if bad:
+        con.execute(f"DELETE FROM {name}_x WHERE bad IS NOT NULL")
+    row = con.execute(f"SELECT count(*) FROM {name}_x").fetchone()
+    return Staged(raw, f"{name}_x", rejects, ("j",), int(row[0]) if row else 0, bad)
+
+
+def extract(con: duckdb.DuckDBPyConnection, staged: Staged) -> Staged:
+    """Parse each statement once: ``x`` = the list of :data:`PATHS` values (text)."""
+    paths = ", ".join("'" + p.replace("'", "''") + "'" for p in PATHS)
+    table = f"{staged.table}_x"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _row, x, {_act_sql()} AS act "
+        f"FROM (SELECT _row, json_extract_string(j, [{paths}]) AS x FROM {staged.table})"
+    )
+    con.execute(f"DROP TABLE {staged.table}")
+    return replace(staged, table=table)
+
+
+_OBJ = PATHS.index("$.object.id") + 1
 
 
 def _activity_part(i: int) -> str:
-    return (
-        f"nullif(regexp_extract({_s('$.object.id')}, "
-        f"'/activities/([^/?#]+)(?:/([^/?#]+))?(?:/([^/?#]+))?/?$', {i}), '')"
-    )
+    """Program, course, module from ``…/activities/<program>/<course>/<module>`` (split in :func:`extract`)."""
+    return f"nullif(act[{i}], '')"
 
 
 def _ext(name: str) -> str:
@@ -50,16 +126,17 @@ def _ext(name: str) -> str:
 
 
 def xapi_exprs() -> dict[str, str]:
-    """Text SQL expressions (over the JSON column ``j``) for each canonical learning-event column."""
+    """Text SQL expressions (over the extracted list ``x``) for each canonical learning-event column."""
     verb = _s("$.verb.id")
     verb_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in VERB_EVENTS.items())
-    is_ours = f"regexp_matches(coalesce({_s('$.object.id')}, ''), '/activities/')"
+    is_ours = "act IS NOT NULL"
     scaled = f"TRY_CAST({_s('$.result.score.scaled')} AS DOUBLE)"
+    mbox = _s("$.actor.mbox")
     return {
         "event_id": _s("$.id"),
         "learner_email": (
-            f"coalesce(regexp_replace({_s('$.actor.mbox')}, '^mailto:', '', 'i'), {_s('$.actor.mbox_sha1sum')}, "
-            f"{_s('$.actor.account.name')}, {_s('$.actor.openid')})"
+            f"coalesce(CASE WHEN starts_with(lower({mbox}), 'mailto:') THEN substr({mbox}, 8) ELSE {mbox} END, "
+            f"{_s('$.actor.mbox_sha1sum')}, {_s('$.actor.account.name')}, {_s('$.actor.openid')})"
         ),
         "program_id": f"CASE WHEN {is_ours} THEN {_activity_part(1)} ELSE "
         f"{_s('$.context.contextActivities.grouping[0].id')} END",

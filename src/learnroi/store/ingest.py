@@ -19,11 +19,19 @@ from learnroi.core.errors import DataError, LearnroiError, UsageError
 from learnroi.core.options import INGEST_ORDER, IngestKind, check_option
 from learnroi.sources.identity import key_fingerprint, load_key
 from learnroi.sources.mapping import Mapping, infer_mapping, load_mapping
-from learnroi.sources.readers import RawFile, Staged, describe, flatten_json, stage, stage_json_texts
+from learnroi.sources.readers import (
+    RawFile,
+    Staged,
+    describe,
+    flatten_json,
+    lazy_csv,
+    stage,
+    stage_json_texts,
+)
 from learnroi.sources.schema import KIND_TABLES, TableSpec
-from learnroi.sources.xapi import is_xapi, split_voiding, xapi_exprs, xapi_extras
+from learnroi.sources.xapi import extract, is_xapi, split_voiding, xapi_exprs, xapi_extras
 from learnroi.store.db import Store
-from learnroi.store.merge import BatchContext, load_staged, missing_columns_error
+from learnroi.store.merge import BatchContext, Restage, load_staged, missing_columns_error
 from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
 
 Progress = Callable[[str, int, int], None]
@@ -116,6 +124,15 @@ def _choose_table(
                 spec, proposal, staged.header, staged.table, staged.row_expr
             ).absent_required:
                 return spec, proposal
+        partial = infer_mapping(staged.header, best, samples())
+        still = canonical_sql(best, partial, staged.header, staged.table, staged.row_expr).absent_required
+        err = missing_columns_error(staged, best, still, m)
+        raise DataError(
+            err.message + " (--infer could not place them)",
+            where=err.where,
+            hint="Save this proposal as a .toml file, fill in the missing columns (or [constants]) and pass it "
+            f"with --mapping:\n{partial.to_toml()}",
+        )
     raise missing_columns_error(staged, best, absent, m)
 
 
@@ -240,6 +257,13 @@ def _ingest_unit(
     n: int,
 ) -> FileCounts:
     con = store.con
+    if raw.format == "csv":
+        lazy = lazy_csv(con, raw, f"_stage{n}", delimiter=m.delimiter)
+        if lazy is not None:
+            try:
+                return _load_table(store, ctx, lazy, kind, m, infer, tz, digest, proposals)
+            except Restage:
+                con.execute("DROP TABLE IF EXISTS _typed")
     staged = stage(con, raw, f"_stage{n}", delimiter=m.delimiter)
     if raw.format in ("json", "jsonl"):
         if kind in ("xapi", "lms") and is_xapi(con, staged):
@@ -257,9 +281,23 @@ def _ingest_unit(
             where=raw.label,
             hint="Pass .jsonl / .json statements or an LRS URL.",
         )
+    return _load_table(store, ctx, staged, kind, m, infer, tz, digest, proposals)
+
+
+def _load_table(
+    store: Store,
+    ctx: BatchContext,
+    staged: Staged,
+    kind: str,
+    m: Mapping,
+    infer: bool,
+    tz: str | None,
+    digest: str,
+    proposals: list[str],
+) -> FileCounts:
     spec, used = _choose_table(kind, staged, m, infer, _samples(store, staged))
     if used is not m:
-        proposals.append(f"# proposed for {raw.label}\n{used.to_toml()}")
+        proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
     extras = {"source": "'lms'"} if spec.name == "lms_events" else None
     return load_staged(ctx, staged, spec, used, tz or used.timezone or "UTC", digest, extras=extras)
 
@@ -268,6 +306,7 @@ def _load_xapi(
     ctx: BatchContext, staged: Staged, m: Mapping, tz: str | None, digest: str | None
 ) -> FileCounts:
     spec = KIND_TABLES["xapi"][0]
+    staged = extract(ctx.con, staged)
     voiders = split_voiding(ctx.con, staged)
     xm = replace(m, identity=False, columns={}, table=None) if m.identity else m
     counts = load_staged(

@@ -7,7 +7,7 @@ row, column, value and reason (the same bad row is quarantined once across re-in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pyarrow as pa
@@ -16,7 +16,7 @@ from learnroi.core.errors import DataError
 from learnroi.sources.canonical import canonical_sql
 from learnroi.sources.identity import normalize, pseudonym
 from learnroi.sources.mapping import Mapping
-from learnroi.sources.readers import Staged, ident, sql_str
+from learnroi.sources.readers import Staged, drop_lazy_rejects, ident, sql_str
 from learnroi.sources.schema import TableSpec
 from learnroi.store.result import FileCounts
 
@@ -24,6 +24,10 @@ HIST_EXTRAS: dict[str, tuple[str, ...]] = {
     "employees": ("_sha1_key",),
     "lms_events": ("learner_key", "source", "registration", "verb", "activity_id", "success", "completion"),
 }
+
+
+class Restage(Exception):
+    """A streamed CSV had rows DuckDB could not split: read it again through a staged copy."""
 
 
 @dataclass
@@ -88,27 +92,36 @@ def load_staged(
     plan = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr, tz, raw_exprs, extras)
     if plan.absent_required:
         raise missing_columns_error(staged, spec, plan.absent_required, m)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {plan.sql}")
-    con.execute(f"DROP TABLE IF EXISTS {staged.table}")
-    dropped = _count(con, "SELECT count(*) FROM _typed WHERE _skip IS NOT NULL")
-    _collect_quarantine(ctx, staged, spec, plan.sources)
-    keep_cols = [*spec.column_names, *(["learner_key"] if "learner_email" in spec.identities else [])]
-    keep_cols += list(extras or {})
-    sel = ", ".join(ident(c) for c in keep_cols)
     key_cols = spec.key
     hash_cols = spec.hash_columns or spec.column_names
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _good AS SELECT {sel}, _row, "
-        f"{_hash_expr(spec, key_cols) if not ctx.key else '0::UHUGEINT'} AS _key, "
-        f"{_hash_expr(spec, hash_cols) if not ctx.key else '0::UHUGEINT'} AS _hash "
-        "FROM _typed WHERE NOT _bad AND _skip IS NULL"
-    )
-    con.execute("DROP TABLE _typed")
+    extra = ""
     if spec.name == "employees":
-        con.execute(
-            "ALTER TABLE _good ADD COLUMN _sha1_key VARCHAR; "
-            "UPDATE _good SET _sha1_key = sha1('mailto:' || lower(trim(email))) WHERE email IS NOT NULL"
-        )
+        extra = ", CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"
+    # one pass: typed values, refusal reasons, natural-key and content hashes (re-hashed after pseudonyms)
+    typed_sql = (
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT *, {_hash_expr(spec, key_cols)} AS _key, "
+        f"{_hash_expr(spec, hash_cols)} AS _hash{extra} FROM ({plan.sql})"
+    )
+    if staged.lazy_rejects:
+        try:
+            con.execute(typed_sql)
+        except duckdb.Error:  # the streamed read failed: the staged path reads again and explains
+            drop_lazy_rejects(con, staged)
+            raise Restage(staged.raw.label) from None
+    else:
+        con.execute(typed_sql)
+    if staged.lazy_rejects:
+        if drop_lazy_rejects(con, staged):
+            con.execute("DROP TABLE _typed")
+            raise Restage(staged.raw.label)
+        staged = replace(staged, rows=_count(con, "SELECT count(*) FROM _typed"))
+    else:
+        con.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    dropped = _count(con, "SELECT count(*) FROM _typed WHERE _skip IS NOT NULL")
+    _collect_quarantine(ctx, staged, spec, plan.sources)
+    if _count(con, "SELECT count(*) FROM _typed WHERE _bad OR _skip IS NOT NULL"):
+        con.execute("DELETE FROM _typed WHERE _bad OR _skip IS NOT NULL")
+    con.execute("DROP TABLE IF EXISTS _good; ALTER TABLE _typed RENAME TO _good")
     if ctx.key:
         _pseudonymize_good(ctx, spec)
         con.execute(

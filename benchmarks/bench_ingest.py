@@ -1,0 +1,114 @@
+"""Ingest benchmark (not a test): learnroi's LMS CSV ingest vs a bare DuckDB read_csv on the same file, and
+xAPI JSON-lines throughput. Each measurement runs in its own process so peak RSS is its own.
+
+    .venv/bin/python benchmarks/bench_ingest.py --rows 10000000 --statements 1000000
+
+Targets (issue "Measure, part 1"): CSV ingest <= 2x the bare read_csv time, peak RSS <= 1.5 GB;
+xAPI >= 100k statements/s. Results go to benchmarks/README.md by hand, with the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+GEN_EVENTS = """
+COPY (
+  SELECT 'EV' || lpad(i::VARCHAR, 10, '0') AS event_id,
+         'p' || (i % 50000) || '@acme.example' AS learner_email,
+         CASE WHEN i % 2 = 0 THEN 'sales-skills' ELSE 'onboarding' END AS program_id,
+         'c' || (i % 7) AS course_id,
+         'm' || (i % 31) AS module_id,
+         ['enrolled','launched','completed','attempted','passed','failed'][1 + i % 6] AS event_type,
+         strftime(TIMESTAMP '2024-01-01' + to_seconds(i * 3), '%Y-%m-%dT%H:%M:%S+00:00') AS "timestamp",
+         CASE WHEN i % 6 = 3 THEN round(50 + (i % 500) / 10, 1) END AS score,
+         CASE WHEN i % 6 = 3 THEN 100 END AS max_score,
+         CASE WHEN i % 12 = 3 THEN 'post' END AS assessment,
+         CASE WHEN i % 6 = 3 THEN 1 + i % 3 END AS attempt,
+         CASE WHEN i % 6 IN (1, 3) THEN 60 + i % 1800 END AS duration_seconds
+  FROM range({n}) t(i)
+) TO '{path}' (HEADER, DELIMITER ',')
+"""
+
+GEN_XAPI = """
+COPY (
+  SELECT '{{"id":"' || uuid() || '","actor":{{"objectType":"Agent","mbox":"mailto:p' || (i % 50000)
+      || '@acme.example"}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/' || ['registered','launched','completed','attempted'][1 + i % 4]
+      || '"}},"object":{{"id":"https://lms.example.com/xapi/activities/sales-skills/c' || (i % 7) || '/m' || (i % 31)
+      || '"}},"result":{{"score":{{"raw":' || (i % 100) || ',"max":100}},"duration":"PT' || (i % 900) || 'S"}},'
+      || '"context":{{"registration":"' || uuid() || '"}},"timestamp":"'
+      || strftime(TIMESTAMP '2024-01-01' + to_seconds(i * 3), '%Y-%m-%dT%H:%M:%S+00:00') || '"}}' AS line
+  FROM range({n}) t(i)
+) TO '{path}' (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')
+"""
+
+
+def _child(mode: str, path: str, db: str) -> None:
+    t0 = time.perf_counter()
+    if mode == "bare":
+        con = duckdb.connect(db)
+        con.execute(f"CREATE TABLE events AS SELECT * FROM read_csv('{path}')")
+        n = con.execute("SELECT count(*) FROM events").fetchone()
+        con.close()
+        rows = int(n[0]) if n else 0
+    else:
+        from learnroi.store import Store, ingest
+
+        with Store.open(db) as store:
+            r = ingest(store, "xapi" if mode == "xapi" else "lms", [Path(path)])
+            rows = r.loaded
+    secs = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": mode, "seconds": secs, "rows": rows, "peak_mb": peak_mb}))
+
+
+def _run(mode: str, path: Path, db: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--statements", type=int, default=1_000_000)
+    ap.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "DB"))
+    args = ap.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        csv = tmp / "events.csv"
+        duckdb.sql(GEN_EVENTS.format(n=args.rows, path=csv))
+        bare = _run("bare", csv, tmp / "bare.duckdb")
+        ours = _run("lms", csv, tmp / "store.duckdb")
+        print(f"LMS CSV, {args.rows:,} rows ({csv.stat().st_size / 1e9:.2f} GB):")
+        print(f"  bare DuckDB read_csv -> table: {bare['seconds']:.1f} s, peak {bare['peak_mb']:.0f} MB")
+        print(
+            f"  learnroi ingest lms:           {ours['seconds']:.1f} s, peak {ours['peak_mb']:.0f} MB "
+            f"({ours['seconds'] / bare['seconds']:.2f}x; loaded {int(ours['rows']):,})"
+        )
+        jl = tmp / "statements.jsonl"
+        duckdb.sql(GEN_XAPI.format(n=args.statements, path=jl))
+        x = _run("xapi", jl, tmp / "xapi.duckdb")
+        print(
+            f"xAPI JSON lines, {args.statements:,} statements: {x['seconds']:.1f} s, "
+            f"{args.statements / x['seconds']:,.0f} statements/s, peak {x['peak_mb']:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Unit checks of matching, weighting, balance and overlap on small hand-made data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from learnroi.attribution.matching import (
+    aipw,
+    balance,
+    design_matrix,
+    fit_propensity,
+    ipw,
+    match_att,
+    matched_cohort,
+    nearest_neighbor_match,
+    overlap,
+    trim_mask,
+)
+
+
+def test_tie_goes_to_first_control_in_data_order() -> None:
+    score = np.array([0.5, 0.4, 0.6, 0.4, 0.6, 0.9])
+    d = np.array([1, 0, 0, 0, 0, 1])
+    m = nearest_neighbor_match(score, d)
+    assert m.control_index[0, 0] == 1  # 0.4 and 0.6 are equally far: unit 1 comes first
+    assert m.control_index[1, 0] == 2  # 0.9: nearest is 0.6, units 2 and 4 tie -> 2
+    w = m.weights(len(score))
+    assert w.tolist() == [1.0, 1.0, 1.0, 0.0, 0.0, 1.0]
+
+
+def test_k_neighbours_caliper_and_without_replacement() -> None:
+    score = np.array([0.50, 0.52, 0.47, 0.90, 0.30, 0.51])
+    d = np.array([1, 0, 0, 1, 0, 1])
+    k2 = nearest_neighbor_match(score, d, k=2)
+    assert sorted(k2.control_index[0].tolist()) == [1, 2]
+    cal = nearest_neighbor_match(score, d, caliper=0.5)  # 0.5 SD of the score ≈ 0.1
+    assert cal.control_index[1, 0] == -1  # 0.90 has no control within the caliper
+    assert cal.matched.tolist() == [True, False, True]
+    nr = nearest_neighbor_match(score, d, replace=False)
+    used = nr.control_index[nr.control_index >= 0]
+    assert len(set(used.tolist())) == len(used)
+
+
+def test_match_att_is_mean_of_matched_differences() -> None:
+    score = np.array([0.2, 0.21, 0.8, 0.79, 0.5, 0.52])
+    d = np.array([1, 0, 1, 0, 0, 1])
+    y = np.array([5.0, 3.0, 9.0, 6.0, 1.0, 4.0])
+    att, se, n1 = match_att(y, score, nearest_neighbor_match(score, d))
+    assert att == pytest.approx(np.mean([5 - 3, 9 - 6, 4 - 1]))
+    assert n1 == 3
+    assert se > 0
+
+
+def test_propensity_matches_statsmodels_and_converges() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3)) * [1, 100, 0.01]  # badly scaled on purpose
+    d = rng.random(500) < 1 / (1 + np.exp(-(X[:, 0] + X[:, 1] / 100)))
+    fit = fit_propensity(X, d)
+    ref = sm.Logit(d.astype(float), sm.add_constant(X)).fit(disp=0)
+    assert np.allclose(fit.score, ref.predict(sm.add_constant(X)), atol=1e-8)
+    assert fit.converged
+    assert not fit.separation
+
+
+def test_separation_is_flagged() -> None:
+    x = np.arange(20, dtype=float)
+    fit = fit_propensity(x, x >= 10)
+    assert fit.separation
+
+
+def test_ipw_and_aipw_on_a_randomized_sample_equal_the_difference_in_means() -> None:
+    rng = np.random.default_rng(1)
+    d = np.r_[np.ones(100), np.zeros(100)]
+    y = 1 + 2 * d + rng.normal(size=200)
+    x = np.zeros((200, 1))
+    fit = fit_propensity(np.c_[rng.normal(size=200)] * 0, d)
+    diff = y[d == 1].mean() - y[d == 0].mean()
+    assert ipw(y, d, fit)[0] == pytest.approx(diff)
+    assert aipw(y, d, x, fit)[0] == pytest.approx(diff)
+    assert ipw(y, d, fit, estimand="ATE")[0] == pytest.approx(diff)
+
+
+def test_balance_and_overlap_and_trim() -> None:
+    X = pd.DataFrame({"a": [0.0, 1, 2, 3, 4, 5], "b": [1.0, 1, 0, 0, 1, 0]})
+    d = np.array([1, 1, 1, 0, 0, 0])
+    tab = balance(X, d, np.ones(6))
+    sd_a = np.sqrt((1.0 + 1.0) / 2)
+    assert tab.loc[0, "smd_before"] == pytest.approx((1 - 4) / sd_a)
+    assert tab.loc[0, "smd_after"] == pytest.approx(tab.loc[0, "smd_before"])
+    score = np.array([0.95, 0.5, 0.4, 0.3, 0.2, 0.45])
+    diag = overlap(score, d)
+    assert diag[0].value == pytest.approx(2 / 3)  # 0.95 and 0.5 lie above the controls' 0.45
+    assert not diag[0].passed
+    assert trim_mask(score, 0.1).tolist() == [False, True, True, True, True, True]
+
+
+def test_design_matrix_dummies() -> None:
+    df = pd.DataFrame({"role": ["a", "b", "c", "a"], "t": [1, 2, 3, 4]})
+    X = design_matrix(df, ["role", "t"])
+    assert list(X.columns) == ["role_b", "role_c", "t"]
+
+
+def test_matched_cohort_refuses_on_imbalance_and_reports_balance() -> None:
+    rng = np.random.default_rng(3)
+    n = 600
+    x = rng.normal(size=n)
+    d = rng.random(n) < 1 / (1 + np.exp(-1.5 * x))
+    y = 2 * x + 1.0 * d + rng.normal(size=n)
+    df = pd.DataFrame({"y": y, "d": d, "x": x, "role": rng.choice(["a", "b"], n)})
+    res = matched_cohort(df, outcome="y", treated="d", covariates=["x", "role"])
+    assert res.identified
+    assert abs(res.estimate - 1.0) < 4 * res.std_error
+    assert {r["covariate"] for r in res.extra["balance"]} == {"x", "role_b"}
+    assert "balance_max_smd" in {dg.name for dg in res.diagnostics}
+    strict = matched_cohort(df, outcome="y", treated="d", covariates=["x"], method="nn", smd_threshold=1e-6)
+    assert not strict.identified
+    assert any("SMD" in r for r in strict.reasons)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_vectorized_matching_equals_brute_force(k: int) -> None:
+    """Against an O(n_t x n_c) brute force: nearest by distance, ties to the first control in data order,
+    on scores rounded to force many exact ties."""
+    rng = np.random.default_rng(k)
+    score = np.round(rng.random(300), 2)
+    d = rng.random(300) < 0.3
+    m = nearest_neighbor_match(score, d, k=k)
+    t_idx, c_idx = np.flatnonzero(d), np.flatnonzero(~d)
+    dist = np.abs(score[t_idx][:, None] - score[c_idx][None, :])
+    order = np.lexsort((np.broadcast_to(c_idx, dist.shape), dist), axis=1)[:, :k]
+    np.testing.assert_array_equal(m.control_index, c_idx[order])
