@@ -82,46 +82,48 @@ CREATE TABLE survey_estimates (program_id VARCHAR, respondent_id VARCHAR, respon
 """
 
 SQL = """
-WITH ev AS (
-  SELECT *, course_id || '/' || module_id AS mod_key FROM lms_events WHERE learner_key IS NOT NULL
+WITH m AS MATERIALIZED (
+  SELECT e.*, c.pathway_id, CASE WHEN c.required THEN 1 ELSE 0 END AS req FROM (
+    SELECT program_id, course_id, module_id, learner_key, max(learner_id) AS learner_id,
+           min("timestamp") AS first_ts, min("timestamp") FILTER (WHERE event_type = 'passed') AS first_pass_ts,
+           max(CASE WHEN event_type IN ('launched','completed','attempted','passed','failed') THEN 1 ELSE 0 END) AS act,
+           count(*) FILTER (WHERE event_type = 'launched') AS launches,
+           max(CASE WHEN event_type = 'completed' THEN 1 ELSE 0 END) AS done,
+           max(CASE WHEN event_type = 'passed' THEN 1 ELSE 0 END) AS any_pass,
+           sum(duration_seconds) AS secs
+    FROM lms_events WHERE learner_key IS NOT NULL GROUP BY ALL) e
+  LEFT JOIN catalog c USING (program_id, course_id, module_id)
 ), base AS (
-  SELECT program_id, learner_key, max(learner_id) AS learner_id, min("timestamp") AS first_ts,
-         min("timestamp") FILTER (WHERE event_type = 'passed') AS first_pass_ts,
-         max(CASE WHEN event_type IN ('launched','completed','attempted','passed','failed') THEN 1 ELSE 0 END) AS launched,
-         max(CASE WHEN event_type = 'completed' AND module_id IS NULL AND course_id IS NULL THEN 1 ELSE 0 END) AS unit_completed,
-         max(CASE WHEN event_type = 'passed' THEN 1 ELSE 0 END) AS any_pass,
-         count(DISTINCT mod_key) FILTER (WHERE event_type IN ('launched','completed','attempted','passed','failed')
-                                         AND module_id IS NOT NULL) AS n_activities,
-         coalesce(sum(duration_seconds), 0) AS active_seconds
-  FROM ev GROUP BY ALL
+  SELECT program_id, learner_key, max(learner_id) AS learner_id, min(first_ts) AS first_ts,
+         min(first_pass_ts) AS first_pass_ts, max(act) AS launched,
+         max(CASE WHEN done = 1 AND module_id IS NULL AND course_id IS NULL THEN 1 ELSE 0 END) AS unit_completed,
+         max(any_pass) AS any_pass,
+         count(*) FILTER (WHERE module_id IS NOT NULL AND course_id IS NOT NULL AND act = 1) AS n_activities,
+         coalesce(sum(secs), 0) AS active_seconds,
+         count(*) FILTER (WHERE module_id IS NOT NULL AND course_id IS NOT NULL AND launches > 0) AS launched_pairs,
+         count(*) FILTER (WHERE module_id IS NOT NULL AND course_id IS NOT NULL AND launches >= 2) AS revisited_pairs,
+         count(*) FILTER (WHERE module_id IS NOT NULL AND course_id IS NOT NULL AND done = 1
+                          AND coalesce(req, 0) = 1) AS req_done
+  FROM m GROUP BY ALL
 ), reqmods AS (
-  SELECT DISTINCT program_id, course_id || '/' || module_id AS mod_key, pathway_id FROM catalog WHERE required
-), nreq AS (SELECT program_id, count(DISTINCT mod_key) AS n_req FROM reqmods GROUP BY ALL
-), reqdone AS (
-  SELECT e.program_id, e.learner_key, count(DISTINCT e.mod_key) AS req_done
-  FROM ev e JOIN reqmods USING (program_id, mod_key) WHERE e.event_type = 'completed' GROUP BY ALL
-), rev AS (
-  SELECT program_id, learner_key, count(*) AS launched_pairs, sum(CASE WHEN n >= 2 THEN 1 ELSE 0 END) AS revisited_pairs
-  FROM (SELECT program_id, learner_key, mod_key, count(*) AS n FROM ev
-        WHERE event_type = 'launched' AND module_id IS NOT NULL GROUP BY ALL) GROUP BY ALL
+  SELECT DISTINCT program_id, pathway_id, course_id, module_id FROM catalog
+  WHERE required AND course_id IS NOT NULL AND module_id IS NOT NULL
+), nreq AS (SELECT program_id, count(*) AS n_req FROM (SELECT DISTINCT program_id, course_id, module_id FROM reqmods)
+            GROUP BY ALL
 ), sc AS (
   SELECT program_id, learner_key, avg(share) FILTER (WHERE assessment = 'pre') AS pre,
          avg(share) FILTER (WHERE assessment = 'post') AS post
-  FROM (SELECT program_id, learner_key, assessment, score / max_score AS share FROM ev
-        WHERE event_type IN ('attempted','passed','failed') AND assessment IN ('pre','post')
-          AND score IS NOT NULL AND max_score > 0
-        QUALIFY row_number() OVER (PARTITION BY program_id, learner_key, mod_key, assessment
+  FROM (SELECT program_id, learner_key, assessment, score / max_score AS share FROM lms_events
+        WHERE learner_key IS NOT NULL AND event_type IN ('attempted','passed','failed')
+          AND assessment IN ('pre','post') AND score IS NOT NULL AND max_score > 0
+        QUALIFY row_number() OVER (PARTITION BY program_id, learner_key, course_id, module_id, assessment
                                    ORDER BY attempt, "timestamp", event_id) = 1)
   GROUP BY ALL
-), pwcat AS (SELECT DISTINCT program_id, course_id || '/' || module_id AS mod_key, pathway_id FROM catalog
-             WHERE pathway_id IS NOT NULL
-), pwreq AS (SELECT program_id, pathway_id, count(DISTINCT mod_key) AS n_req FROM reqmods GROUP BY ALL
+), pwreq AS (SELECT program_id, pathway_id, count(*) AS n_req FROM reqmods WHERE pathway_id IS NOT NULL GROUP BY ALL
 ), pwper AS (
-  SELECT e.program_id, e.learner_key, c.pathway_id,
-         count(DISTINCT e.mod_key) FILTER (WHERE e.event_type = 'completed' AND r.mod_key IS NOT NULL) AS done
-  FROM ev e JOIN pwcat c USING (program_id, mod_key)
-  LEFT JOIN reqmods r ON r.program_id = e.program_id AND r.mod_key = e.mod_key
-  WHERE e.event_type IN ('launched','completed','attempted','passed','failed') AND e.module_id IS NOT NULL
+  SELECT program_id, learner_key, pathway_id,
+         count(*) FILTER (WHERE done = 1 AND coalesce(req, 0) = 1) AS done
+  FROM m WHERE pathway_id IS NOT NULL AND act = 1 AND module_id IS NOT NULL AND course_id IS NOT NULL
   GROUP BY ALL
 ), pw AS (
   SELECT p.program_id, p.learner_key, count(*) AS pathways_started,
@@ -136,14 +138,13 @@ WITH ev AS (
   FROM perf WHERE tenure >= 0 AND value >= (SELECT avg(value) FROM perf WHERE tenure >= 12)
   GROUP BY ALL
 ), f AS (
-  SELECT b.*, r.launched_pairs, r.revisited_pairs, s.pre, s.post, pw.pathways_started, pw.pathways_completed,
-         t.ttp_days,
+  SELECT b.*, s.pre, s.post, pw.pathways_started, pw.pathways_completed, t.ttp_days,
          CASE WHEN b.launched = 1 AND (b.unit_completed = 1 OR (coalesce(n.n_req, 0) > 0
-              AND coalesce(d.req_done, 0) >= coalesce(n.n_req, 0))) THEN 1 ELSE 0 END AS completed,
+              AND b.req_done >= coalesce(n.n_req, 0))) THEN 1 ELSE 0 END AS completed,
          CASE WHEN b.first_pass_ts IS NOT NULL THEN epoch(date_trunc('second', b.first_pass_ts))
               - epoch(date_trunc('second', b.first_ts)) END AS ttc
-  FROM base b LEFT JOIN reqdone d USING (program_id, learner_key) LEFT JOIN nreq n USING (program_id)
-  LEFT JOIN rev r USING (program_id, learner_key) LEFT JOIN sc s USING (program_id, learner_key)
+  FROM base b LEFT JOIN nreq n USING (program_id)
+  LEFT JOIN sc s USING (program_id, learner_key)
   LEFT JOIN pw USING (program_id, learner_key) LEFT JOIN ttp t ON t.employee_id = b.learner_id
 ), agg AS (
   SELECT program_id, count(*) AS n, sum(launched) AS launched, sum(completed) AS completed,
@@ -226,43 +227,57 @@ def load_pandas(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
 
 
 def run_pandas(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The same plan as the Ibis code: one groupby to (program, course, module, learner), then small frames."""
     k2 = ["program_id", "learner_key"]
     ev = t["lms_events"]
-    ev = ev[ev["learner_key"].notna()].copy()
-    ev["mod_key"] = ev["course_id"] + "/" + ev["module_id"]
+    ev = ev[ev["learner_key"].notna()]
     typ = ev["event_type"]
-    is_act = typ.isin(ACT)
-    ev["pass_ts"] = ev["timestamp"].where(typ == "passed")
-    ev["is_act"] = is_act.astype("int64")
-    ev["unit_done"] = ((typ == "completed") & ev["module_id"].isna() & ev["course_id"].isna()).astype("int64")
-    ev["is_pass"] = (typ == "passed").astype("int64")
-    ev["act_mod"] = ev["mod_key"].where(is_act & ev["module_id"].notna())
-    g = ev.groupby(k2, sort=False)
-    base = g.agg(
+    ev = ev.assign(
+        act=typ.isin(ACT).astype("int8"), launch=(typ == "launched").astype("int64"),
+        done=(typ == "completed").astype("int8"), is_pass=(typ == "passed").astype("int8"),
+        pass_ts=ev["timestamp"].where(typ == "passed"),
+    )  # fmt: skip
+    mkeys = ["program_id", "course_id", "module_id", "learner_key"]
+    m = ev.groupby(mkeys, dropna=False, sort=False).agg(
         learner_id=("learner_id", "first"), first_ts=("timestamp", "min"), first_pass_ts=("pass_ts", "min"),
-        launched=("is_act", "max"), unit_completed=("unit_done", "max"), any_pass=("is_pass", "max"),
-        n_activities=("act_mod", "nunique"), active_seconds=("duration_seconds", "sum"),
+        act=("act", "max"), launches=("launch", "sum"), done=("done", "max"), any_pass=("is_pass", "max"),
+        secs=("duration_seconds", "sum"),
     ).reset_index()  # fmt: skip
-    cat = t["catalog"].assign(mod_key=lambda c: c["course_id"] + "/" + c["module_id"])
-    req = cat[cat["required"]][["program_id", "mod_key", "pathway_id"]].drop_duplicates()
-    n_req = req.groupby("program_id")["mod_key"].nunique().rename("n_req")
-    done = ev[typ == "completed"].merge(req[["program_id", "mod_key"]], on=["program_id", "mod_key"])
-    req_done = done.groupby(k2)["mod_key"].nunique().rename("req_done")
-    la = ev[(typ == "launched") & ev["module_id"].notna()].groupby([*k2, "mod_key"]).size()
-    rev = la.groupby(level=[0, 1]).agg(launched_pairs="size", revisited_pairs=lambda s: int((s >= 2).sum()))
+    cat = t["catalog"]
+    m = m.merge(cat[["program_id", "course_id", "module_id", "pathway_id", "required"]], how="left",
+                on=["program_id", "course_id", "module_id"])  # fmt: skip
+    is_mod = m["module_id"].notna() & m["course_id"].notna()
+    req = m["required"].fillna(False).astype(bool)
+    m = m.assign(
+        unit_done=(m["done"] == 1) & m["module_id"].isna() & m["course_id"].isna(),
+        a_mod=is_mod & (m["act"] == 1), l_mod=is_mod & (m["launches"] > 0), r_mod=is_mod & (m["launches"] >= 2),
+        d_req=is_mod & (m["done"] == 1) & req,
+    )  # fmt: skip
+    base = m.groupby(k2, sort=False).agg(
+        learner_id=("learner_id", "first"), first_ts=("first_ts", "min"), first_pass_ts=("first_pass_ts", "min"),
+        launched=("act", "max"), unit_completed=("unit_done", "max"), any_pass=("any_pass", "max"),
+        n_activities=("a_mod", "sum"), active_seconds=("secs", "sum"), launched_pairs=("l_mod", "sum"),
+        revisited_pairs=("r_mod", "sum"), req_done=("d_req", "sum"),
+    ).reset_index()  # fmt: skip
+    creq = cat[cat["required"] & cat["course_id"].notna() & cat["module_id"].notna()]
+    n_req = (
+        creq.drop_duplicates(["program_id", "course_id", "module_id"])
+        .groupby("program_id")
+        .size()
+        .rename("n_req")
+    )
     a = ev[typ.isin(["attempted", "passed", "failed"]) & ev["assessment"].isin(["pre", "post"])
            & ev["score"].notna() & (ev["max_score"] > 0)]  # fmt: skip
-    a = a.sort_values([*k2, "mod_key", "assessment", "attempt", "timestamp", "event_id"])
-    a = a.drop_duplicates([*k2, "mod_key", "assessment"]).assign(share=lambda x: x["score"] / x["max_score"])
+    gk = [*k2, "course_id", "module_id", "assessment"]
+    a = a.sort_values([*gk, "attempt", "timestamp", "event_id"]).drop_duplicates(gk)
+    a = a.assign(share=a["score"] / a["max_score"])
     sc = a.pivot_table(index=k2, columns="assessment", values="share", aggfunc="mean")
-    pwcat = cat[cat["pathway_id"].notna()][["program_id", "mod_key", "pathway_id"]].drop_duplicates()
-    act = ev[is_act & ev["module_id"].notna()][[*k2, "mod_key", "event_type"]].merge(
-        pwcat, on=["program_id", "mod_key"]
+    pwreq = creq[creq["pathway_id"].notna()].drop_duplicates(
+        ["program_id", "pathway_id", "course_id", "module_id"]
     )
-    act = act.merge(req[["program_id", "mod_key"]].assign(r=1), on=["program_id", "mod_key"], how="left")
-    act["dmod"] = act["mod_key"].where((act["event_type"] == "completed") & act["r"].notna())
-    pwper = act.groupby([*k2, "pathway_id"])["dmod"].nunique().rename("done").reset_index()
-    pwreq = req.groupby(["program_id", "pathway_id"])["mod_key"].nunique().rename("n_req").reset_index()
+    pwreq = pwreq.groupby(["program_id", "pathway_id"]).size().rename("n_req").reset_index()
+    pa_ = m[m["pathway_id"].notna() & (m["act"] == 1) & is_mod]
+    pwper = pa_.groupby([*k2, "pathway_id"]).agg(done=("d_req", "sum")).reset_index()
     pwper = pwper.merge(pwreq, on=["program_id", "pathway_id"], how="left")
     nr = pwper["n_req"].fillna(0)
     pwper["complete"] = ((nr > 0) & (pwper["done"] >= nr)).astype("int64")
@@ -278,10 +293,9 @@ def run_pandas(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     thr = perf.loc[perf["tenure"] >= 12, "value"].mean()
     first = perf[perf["value"] >= thr].groupby("employee_id").agg(p=("p", "min"), h=("h", "min"))
     ttp = ((first["p"] - first["h"]).dt.days.clip(lower=0)).astype("float64").rename("ttp_days")
-    f = base.merge(req_done.reset_index(), on=k2, how="left").merge(
-        n_req.reset_index(), on="program_id", how="left"
+    f = base.merge(n_req.reset_index(), on="program_id", how="left").merge(
+        sc.reset_index(), on=k2, how="left"
     )
-    f = f.merge(rev.reset_index(), on=k2, how="left").merge(sc.reset_index(), on=k2, how="left")
     f = f.merge(pw.reset_index(), on=k2, how="left")
     f = f.merge(ttp.reset_index(), left_on="learner_id", right_on="employee_id", how="left")
     nq, rd = f["n_req"].fillna(0), f["req_done"].fillna(0)

@@ -140,3 +140,35 @@ def test_xapi_statements_of_any_shape(data: st.DataObject, n: int, garbage: list
         arr = Path(d) / "a.json"
         arr.write_text(json.dumps([json.loads(x) for x in lines[:n]]), encoding="utf-8")
         _check("xapi", arr, n)
+
+
+@SETTINGS
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.sampled_from(["employee_id", "period", "kpi", "value", "extra", "Value "]),
+            st.one_of(VALUE, st.none(), st.integers(), st.lists(st.integers(), max_size=2)),
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    as_array=st.booleans(),
+)
+def test_json_records_of_any_shape(records: list[dict[str, Any]], as_array: bool) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        if as_array:
+            path = Path(d) / "kpis.json"
+            path.write_text(json.dumps(records), encoding="utf-8")
+        else:
+            path = Path(d) / "kpis.jsonl"
+            path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+        with Store.open(None) as store:
+            try:
+                r = ingest(store, "performance", [path], max_quarantine=1.0)
+            except LearnroiError as exc:
+                if not exc.hint:
+                    raise AssertionError(f"a learnroi error without a hint: {exc}") from exc
+                return
+            assert r.rows_read == len(records)
+            assert r.rows_read == r.loaded + r.quarantined + r.skipped

@@ -87,3 +87,34 @@ def test_repeated_cross_section_counts_rows(mpdta: pd.DataFrame) -> None:
     assert res.n == len(mpdta)
     panel = callaway_santanna(mpdta, **KW)
     np.testing.assert_allclose(res.att, panel.att, atol=1e-12)  # balanced panel: same point estimates
+
+
+def _wild(d: pd.DataFrame, res: object, **kw: object) -> object:
+    from learnroi.attribution.did import codes
+    from learnroi.attribution.staggered_pretest import wild_pretest_of
+
+    cols = [d[c].to_numpy(dtype=float) for c in ("lemp", "year", "first.treat")]
+    return wild_pretest_of(res, *cols, codes(d, "countyreal"), **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("base_period", ["varying", "universal"])
+def test_wild_pretest_has_the_analytic_wald_statistic(mpdta: pd.DataFrame, base_period: str) -> None:
+    """On a balanced panel (cluster = county) the bootstrap's observed statistic is did's Wald statistic
+    (p = 0.168 with chi2), whatever the base period; its bootstrap p-value is close with 500 counties."""
+    res = callaway_santanna(mpdta, **KW, cluster="countyreal", base_period=base_period)
+    pt = _wild(mpdta, res, reps=499, seed=3)
+    assert pt.statistic == pytest.approx(res.pretest().statistic, rel=1e-9)  # type: ignore[attr-defined]
+    assert pt.df == res.pretest().df  # type: ignore[attr-defined]
+    assert abs(pt.p_value - res.pretest().p_value) < 0.08  # type: ignore[attr-defined]
+    assert pt.p_value == _wild(mpdta, res, reps=499, seed=3).p_value  # type: ignore[attr-defined]
+
+
+def test_wild_pretest_notyet_and_refusals(mpdta: pd.DataFrame) -> None:
+    d = mpdta[mpdta["first.treat"] > 0].reset_index(drop=True)
+    res = callaway_santanna(d, **KW, control="notyet", cluster="countyreal")
+    keep = d[d["year"] < 2007].reset_index(drop=True)  # the rows callaway_santanna keeps
+    pt = _wild(keep.assign(**{"first.treat": keep["first.treat"].where(keep["first.treat"] < 2007, 0)}), res)
+    assert pt.statistic == pytest.approx(res.pretest().statistic, rel=1e-9)  # type: ignore[attr-defined]
+    cov = callaway_santanna(mpdta, **KW, covariates=["lpop"])
+    with pytest.raises(UsageError, match="covariates"):
+        _wild(mpdta, cov)

@@ -208,7 +208,9 @@ def test_parquet_and_json_lines_records_with_progress(tmp_path: Path) -> None:
             (".parquet", 3, "employee_id"),
             (".jsonl", 2, "period"),
         }
-        got = store.con.execute("SELECT employee_id, period::VARCHAR, value FROM performance ORDER BY 1").fetchall()
+        got = store.con.execute(
+            "SELECT employee_id, period::VARCHAR, value FROM performance ORDER BY 1"
+        ).fetchall()
         assert got == [("E1", "2025-01-01", 1.5), ("E2", "2025-02-01", None), ("E3", "2025-01-01", 4.0)]
     assert calls[-1][1:] == (2, 2)
     assert any(msg.startswith("reading") for msg, _, _ in calls)

@@ -97,3 +97,6 @@ def test_bad_usage_exits_2(db: Path, capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = _run(["kpis", "--db", str(db.parent / "missing.duckdb")], capsys)
     assert code == 1
     assert "Hint:" in err
+    code, _, err = _run(["kpis", "--db", str(db), "--program", "nope"], capsys)
+    assert code == 1
+    assert "no LMS events for program 'nope'" in err

@@ -158,6 +158,8 @@ def test_panel_errors(backend: Any) -> None:
     with pytest.raises(DataError, match="no performance rows") as info:
         build_panel(backend, "sales", "nope")
     assert info.value.hint
+    with pytest.raises(DataError, match="unknown program"):
+        build_panel(backend, "nope", "revenue")
     with pytest.raises(UsageError):
         build_panel(backend, "sales", "revenue", period="year")
     week = build_panel(backend, "sales", "revenue", period="week").frame

@@ -95,7 +95,8 @@ def _q(u: Arr, fa: Ints, fb: Ints, cl: Ints, share: sp.csr_matrix, ca: Arr) -> A
 def _boot_t(
     s: Arr, q: Arr, alg: _ClusterAlgebra, sxx: float, adj: float, w: Arr, center: float, chunk: int = 64
 ) -> Arr:
-    """Bootstrap t statistics for weight draws w (reps x G) from cluster pieces (s, q) of one residual."""
+    """Bootstrap t statistics for weight draws w (reps x G) from cluster pieces (s, q) of one residual
+    (the direct form of the algebra in ``_wcr``; the tests check both against re-estimation)."""
     out = np.empty(w.shape[0])
     rk = alg.r @ alg.k  # G x T
     for i in range(0, w.shape[0], chunk):
@@ -180,9 +181,9 @@ def wild_cluster_bootstrap(
     seed: int = 0,
     level: float = 0.95,
 ) -> EffectResult:
-    """TWFE ``outcome ~ treat | unit + time`` with wild cluster bootstrap inference (WCR p-value for
-    b = 0 and the interval inverting the WCR test). ``unit`` must be nested in ``cluster`` (default: ``unit``); a 2x2
-    panel DiD is the case with two periods and ``treat = treated x post``."""
+    """TWFE ``outcome ~ treat | unit + time`` with wild cluster bootstrap inference: the WCR p-value for
+    b = 0 and the interval that inverts the WCR test. ``unit`` must be nested in ``cluster`` (default:
+    ``unit``); a 2x2 panel DiD is the case with two periods and ``treat = treated x post``."""
     check_option(weights, BootWeights, "weights")
     cluster = cluster or unit
     f = frame_columns(df, [outcome, treat, unit, time, cluster])

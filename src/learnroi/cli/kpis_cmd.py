@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from learnroi.cli.common import DbOption, JsonOption, console, db_path, print_json
-from learnroi.core.errors import UsageError
+from learnroi.core.errors import DataError, UsageError
 from learnroi.core.options import Grain, OutputFormat, check_option, choices
 from learnroi.core.settings import Settings
 from learnroi.metrics import KpiTable, compute_all, connect, kpi_def, record_access
@@ -137,4 +137,12 @@ def register(app: typer.Typer) -> None:
                     kpis=names,
                     output=str(output) if output else None,
                 )
+        if result.table.empty:
+            scope = f"program {program!r}" if program else "any program"
+            raise DataError(
+                f"no KPI values: the store has no LMS events for {scope}",
+                where=str(path),
+                hint="Ingest LMS data first (`learnroi ingest lms FILE` or `learnroi ingest all DIR`), "
+                "or check --program.",
+            )
         _write(result, fmt, output)

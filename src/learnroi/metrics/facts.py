@@ -2,7 +2,7 @@
 
 A *unit* is a program (keys ``program_id``) or a course (``program_id, course_id``). Every column here is an
 Ibis expression over the store's views, so the same code runs on DuckDB and Spark and nothing event-level is
-collected to the driver. Columns: ``learner_key, learner_id, first_ts, period`` (month of ``first_ts``),
+collected to the driver. Built from :func:`module_facts` (one pass over the events). Columns: ``learner_key, learner_id, first_ts, period`` (month of ``first_ts``),
 ``launched, completed, passed`` (0/1, nested: completed needs launched, passed needs completed),
 ``n_activities, active_seconds, launched_pairs, revisited_pairs, pre, post`` (score shares),
 ``ttc_seconds`` (first event to first pass), ``department, cohort`` (hire month) and, for programs,
@@ -22,40 +22,73 @@ ASSESSMENT = ("attempted", "passed", "failed")
 
 
 def events(backend: BaseBackend, program: str | None) -> ir.Table:
-    """The program's LMS events with a learner key and a module key unique within the program."""
+    """The program's LMS events that carry a learner key."""
     ev = table(backend, "lms_events")
     ev = ev.filter(ev.learner_key.notnull())
     if program is not None:
         ev = ev.filter(ev.program_id == program)
-    return ev.mutate(mod_key=ev.course_id.concat("/", ev.module_id))
+    return ev
 
 
 def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
     return ibis.ifelse(cond, 1, 0).max()
 
 
-def learner_facts(backend: BaseBackend, program: str | None, unit: list[str]) -> ir.Table:
-    """One row per (unit, learner) with everything the learning KPIs need."""
+def module_facts(backend: BaseBackend, program: str | None) -> ir.Table:
+    """One row per (program, course, module, learner): the single pass over the events.
+
+    Unit-level events (course or module empty) form their own rows. Everything per learner is then an
+    aggregate of this much smaller table, so the events are read once here (and once more for assessments).
+    """
     ev = events(backend, program)
-    keys = [*unit, "learner_key"]
-    unit_level = ev.module_id.isnull()
-    if "course_id" not in unit:
-        unit_level = unit_level & ev.course_id.isnull()
-    is_activity = ev.event_type.isin(ACTIVITY)
-    base = ev.group_by(keys).aggregate(
+    typ = ev.event_type
+    m = ev.group_by(["program_id", "course_id", "module_id", "learner_key"]).aggregate(
         learner_id=ev.learner_id.max(),
         first_ts=ev.timestamp.min(),
-        first_pass_ts=ev.timestamp.min(where=ev.event_type == "passed"),
-        launched=_flag(is_activity),
-        unit_completed=_flag((ev.event_type == "completed") & unit_level),
-        any_pass=_flag(ev.event_type == "passed"),
-        n_activities=ev.mod_key.nunique(where=is_activity & ev.module_id.notnull()),
-        active_seconds=ev.duration_seconds.cast("float64").sum(),
+        first_pass_ts=ev.timestamp.min(where=typ == "passed"),
+        act=_flag(typ.isin(ACTIVITY)),
+        launches=ev.count(where=typ == "launched"),
+        done=_flag(typ == "completed"),
+        any_pass=_flag(typ == "passed"),
+        secs=ev.duration_seconds.cast("float64").sum(),
     )
-    f = base.left_join(_required_done(backend, ev, unit), keys).select(base, "req_done", "n_req")
-    f = f.left_join(_revisits(ev, keys), keys).select(f, "launched_pairs", "revisited_pairs")
-    f = f.left_join(_scores(ev, keys), keys).select(f, "pre", "post")
-    by_required = (f.n_req.fill_null(0) > 0) & (f.req_done.fill_null(0) >= f.n_req.fill_null(0))
+    cat = table(backend, "catalog")
+    cat = cat.select(
+        "program_id",
+        "course_id",
+        "module_id",
+        "pathway_id",
+        req=ibis.ifelse(cat.required.cast("boolean"), 1, 0),
+    )
+    return m.left_join(cat, ["program_id", "course_id", "module_id"]).select(m, "pathway_id", "req")
+
+
+def learner_facts(backend: BaseBackend, program: str | None, unit: list[str]) -> ir.Table:
+    """One row per (unit, learner) with everything the learning KPIs need."""
+    # Materialized once (a temp table on DuckDB, a cached DataFrame on Spark): both the learner aggregate and
+    # the pathways read it, and an inlined CTE would be computed twice (measured: 2.8x slower at 10M events).
+    m = module_facts(backend, program).cache()
+    keys = [*unit, "learner_key"]
+    is_module = m.module_id.notnull() & m.course_id.notnull()
+    unit_level = m.module_id.isnull()
+    if "course_id" not in unit:
+        unit_level = unit_level & m.course_id.isnull()
+    f = m.group_by(keys).aggregate(
+        learner_id=m.learner_id.max(),
+        first_ts=m.first_ts.min(),
+        first_pass_ts=m.first_pass_ts.min(),
+        launched=m.act.max(),
+        unit_completed=_flag((m.done == 1) & unit_level),
+        any_pass=m.any_pass.max(),
+        n_activities=m.count(where=is_module & (m.act == 1)),
+        active_seconds=m.secs.sum(),
+        launched_pairs=m.count(where=is_module & (m.launches > 0)),
+        revisited_pairs=m.count(where=is_module & (m.launches >= 2)),
+        req_done=m.count(where=is_module & (m.done == 1) & (m.req.fill_null(0) == 1)),
+    )
+    f = f.left_join(_n_required(backend, unit), unit).select(f, "n_req")
+    f = f.left_join(_scores(events(backend, program), keys), keys).select(f, "pre", "post")
+    by_required = (f.n_req.fill_null(0) > 0) & (f.req_done >= f.n_req.fill_null(0))
     completed = ibis.ifelse((f.launched == 1) & ((f.unit_completed == 1) | by_required), 1, 0)
     passed = ibis.ifelse((completed == 1) & (f.any_pass == 1), 1, 0)
     ttc = ibis.ifelse(
@@ -67,8 +100,6 @@ def learner_facts(backend: BaseBackend, program: str | None, unit: list[str]) ->
         ttc_seconds=ttc,
         period=month(f.first_ts),
         active_seconds=f.active_seconds.fill_null(0.0),
-        launched_pairs=f.launched_pairs.fill_null(0),
-        revisited_pairs=f.revisited_pairs.fill_null(0),
     )
     emp = table(backend, "employees")
     emp = emp.select(
@@ -76,28 +107,17 @@ def learner_facts(backend: BaseBackend, program: str | None, unit: list[str]) ->
     )
     f = f.left_join(emp, f.learner_id == emp.emp_id).drop("emp_id")
     if "course_id" not in unit:
-        f = f.left_join(_pathways(backend, ev), keys).select(f, "pathways_started", "pathways_completed")
+        f = f.left_join(_pathways(backend, m), keys).select(f, "pathways_started", "pathways_completed")
         ttp = time_to_proficiency(backend)
         f = f.left_join(ttp, f.learner_id == ttp.ttp_employee_id).drop("ttp_employee_id")
     return f
 
 
-def _required_done(backend: BaseBackend, ev: ir.Table, unit: list[str]) -> ir.Table:
+def _n_required(backend: BaseBackend, unit: list[str]) -> ir.Table:
     cat = table(backend, "catalog")
-    cat = cat.filter(cat.required.cast("boolean")).mutate(mod_key=cat.course_id.concat("/", cat.module_id))
-    n_req = cat.group_by(unit).aggregate(n_req=cat.mod_key.nunique())
-    done = ev.filter(ev.event_type == "completed").select([*unit, "learner_key", "mod_key"])
-    done = done.inner_join(cat.select("program_id", "mod_key"), ["program_id", "mod_key"])
-    per = done.group_by([*unit, "learner_key"]).aggregate(req_done=done.mod_key.nunique())
-    return per.inner_join(n_req, unit)
-
-
-def _revisits(ev: ir.Table, keys: list[str]) -> ir.Table:
-    la = ev.filter((ev.event_type == "launched") & ev.module_id.notnull())
-    pairs = la.group_by([*keys, "mod_key"]).aggregate(launches=la.count())
-    return pairs.group_by(keys).aggregate(
-        launched_pairs=pairs.count(), revisited_pairs=ibis.ifelse(pairs.launches >= 2, 1, 0).sum()
-    )
+    cat = cat.filter(cat.required.cast("boolean") & cat.course_id.notnull() & cat.module_id.notnull())
+    pairs = cat.select(list(dict.fromkeys([*unit, "course_id", "module_id"]))).distinct()
+    return pairs.group_by(unit).aggregate(n_req=pairs.count())
 
 
 def _scores(ev: ir.Table, keys: list[str]) -> ir.Table:
@@ -108,7 +128,10 @@ def _scores(ev: ir.Table, keys: list[str]) -> ir.Table:
         & ev.score.notnull()
         & (ev.max_score > 0)
     )
-    w = ibis.window(group_by=[*keys, "mod_key", "assessment"], order_by=[a.attempt, a.timestamp, a.event_id])
+    w = ibis.window(
+        group_by=[*keys, "course_id", "module_id", "assessment"],
+        order_by=[a.attempt, a.timestamp, a.event_id],
+    )
     a = a.mutate(rn=ibis.row_number().over(w), share=a.score.cast("float64") / a.max_score.cast("float64"))
     a = a.filter(a.rn == 0)
     return a.group_by(keys).aggregate(
@@ -116,18 +139,15 @@ def _scores(ev: ir.Table, keys: list[str]) -> ir.Table:
     )
 
 
-def _pathways(backend: BaseBackend, ev: ir.Table) -> ir.Table:
+def _pathways(backend: BaseBackend, m: ir.Table) -> ir.Table:
     """Per (program, learner): pathways started (any activity on one of their modules) and fully completed."""
     cat = table(backend, "catalog")
-    cat = cat.filter(cat.pathway_id.notnull()).mutate(mod_key=cat.course_id.concat("/", cat.module_id))
-    req = cat.filter(cat.required.cast("boolean"))
-    n_req = req.group_by(["program_id", "pathway_id"]).aggregate(n_req=req.mod_key.nunique())
-    act = ev.filter(ev.event_type.isin(ACTIVITY) & ev.module_id.notnull())
-    act = act.inner_join(cat.select("program_id", "mod_key", "pathway_id"), ["program_id", "mod_key"])
-    req_keys = req.select("program_id", "mod_key", req_flag=ibis.literal(1))
-    act = act.left_join(req_keys, ["program_id", "mod_key"]).select(act, "req_flag")
+    req = cat.filter(cat.pathway_id.notnull() & cat.required.cast("boolean"))
+    req = req.select("program_id", "pathway_id", "course_id", "module_id").distinct()
+    n_req = req.group_by(["program_id", "pathway_id"]).aggregate(n_req=req.count())
+    act = m.filter(m.pathway_id.notnull() & (m.act == 1) & m.module_id.notnull() & m.course_id.notnull())
     per = act.group_by(["program_id", "learner_key", "pathway_id"]).aggregate(
-        done=act.mod_key.nunique(where=(act.event_type == "completed") & act.req_flag.notnull())
+        done=act.count(where=(act.done == 1) & (act.req.fill_null(0) == 1))
     )
     per = per.left_join(n_req, ["program_id", "pathway_id"]).select(per, "n_req")
     complete = ibis.ifelse((per.n_req.fill_null(0) > 0) & (per.done >= per.n_req.fill_null(0)), 1, 0)

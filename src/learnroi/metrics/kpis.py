@@ -215,9 +215,12 @@ def compute_all(
         frames.append(_learner_kpis(backend, learner_names, program, by))
     if any(n in AUDIENCE_KPIS for n in names):
         frames.append(_audience_kpis(backend, program, by))
-    long = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else pd.DataFrame()
-    if long.empty:
-        long = pd.DataFrame(columns=[*keys, "kpi", "value", "n"])
+    filled = [f for f in frames if len(f)]
+    if filled:
+        long = pd.concat(filled, ignore_index=True)
+    else:
+        long = pd.DataFrame({c: pd.Series(dtype="object") for c in keys} | {"kpi": pd.Series(dtype="object")})
+        long = long.assign(value=pd.Series(dtype="float64"), n=pd.Series(dtype="int64"))
     long = _normalize(long, keys)
     if by == "learner":
         long["n"] = long["n"].astype("Int64")

@@ -225,6 +225,14 @@ def build_panel(
     emp = table(backend, "employees")
     registered_design, registered_start = _registered(backend, program_id)
     design = _design(backend, program_id)
+    if design == "observational" and registered_design is None:
+        ev = table(backend, "lms_events")
+        if int(_scalar(ev.filter(ev.program_id == program_id).count()) or 0) == 0:
+            raise DataError(
+                f"unknown program {program_id!r}: no assignments, waves or LMS events",
+                where="program_id",
+                hint="Check the program id (`learnroi kpis` lists the programs in the store) or ingest its data.",
+            )
     if registered_design in {"randomized", "staggered"} and registered_design != design:
         raise DataError(
             f"program {program_id!r} is registered as {registered_design} but the store has no "

@@ -1,8 +1,8 @@
 """Typed canonical rows from text columns, in SQL: one vectorized pass, every failure kept with its reason.
 
 :func:`canonical_sql` turns a staging table of text columns into the canonical columns of a
-:class:`TableSpec`, plus for each column ``_p_<col>`` (why the value was refused, or NULL) and
-``_v_<col>`` (the refused text), ``_bad`` (any refusal), ``_skip`` (why a row is skipped on purpose,
+:class:`TableSpec`, plus ``_problems`` (for a refused row, the list of {col, value, reason}),
+``_bad`` (any refusal), ``_skip`` (why a row is skipped on purpose,
 e.g. a report's header-like row) and ``_rowhash`` (for quarantining the same bad row only once).
 Durations (``PT1M30S`` ISO 8601, ``HHHH:MM:SS.SS`` SCORM 1.2, ``3m 17s``, ``12 mins 5 secs``) become
 seconds; timestamps become UTC; dates stay dates.
@@ -75,8 +75,11 @@ def duration_sql(r: str, fmt: str, decimal_comma: bool) -> str:
         f"({_text_unit(r, 'hours|hour|hrs|hr|h')} * 3600 + {_text_unit(r, 'minutes|minute|mins|min|m')} * 60 "
         f"+ {_text_unit(r, 'seconds|second|secs|sec|s')})"
     )
+    simple = f"TRY_CAST(substr({r}, 3, length({r}) - 3) AS DOUBLE)"  # the common PT<seconds>S
     return (
         f"CASE WHEN isfinite({_num(r, decimal_comma)}) THEN {_num(r, decimal_comma)} * {factor} "
+        f"WHEN starts_with({r}, 'PT') AND ends_with({r}, 'S') AND isfinite({simple}) AND {simple} >= 0 "
+        f"THEN {simple} "
         f"WHEN regexp_matches({r}, '{_ISO_DUR}') AND {r} NOT IN ('P', 'PT') THEN {iso} "
         f"WHEN regexp_matches({r}, '{_HMS}') THEN {hms} "
         f"WHEN regexp_matches(lower({r}), '{_TEXT_DUR}') THEN {text} END"
@@ -88,16 +91,16 @@ def _iso_timestamp(r: str, z: str) -> str:
     return (
         f"CASE WHEN NOT regexp_matches({r}, '{_ISO_TS}', 'i') THEN NULL "
         f"WHEN regexp_matches({r}, '{_HAS_OFFSET}', 'i') "
-        f"THEN timezone('UTC', TRY_CAST({r} AS TIMESTAMPTZ)) "
-        f"ELSE timezone('UTC', timezone({z}, TRY_CAST({r} AS TIMESTAMP))) END"
+        f"THEN make_timestamp(epoch_us(TRY_CAST({r} AS TIMESTAMPTZ))) "
+        f"ELSE make_timestamp(epoch_us(timezone({z}, TRY_CAST({r} AS TIMESTAMP)))) END"
     )
 
 
 def timestamp_sql(r: str, fmt: str, tz: str) -> str:
-    """UTC TIMESTAMP from text in ``fmt`` (iso, epoch_s, epoch_ms, dotnet or a strptime pattern)."""
+    """UTC TIMESTAMP (``make_timestamp(epoch_us(...))``: cheaper than an ICU zone conversion) from text in ``fmt`` (iso, epoch_s, epoch_ms, dotnet or a strptime pattern)."""
     z = sql_str(tz)
     if fmt == "iso":
-        fast = f"timezone('UTC', try_strptime({r}, '%Y-%m-%dT%H:%M:%S%z'))"  # the canonical form, strict
+        fast = f"make_timestamp(epoch_us(try_strptime({r}, '%Y-%m-%dT%H:%M:%S%z')))"  # the canonical form, strict
         return f"coalesce({fast}, {_iso_timestamp(r, z)})"
     if fmt in ("epoch_s", "epoch_ms", "dotnet"):
         if fmt == "dotnet":
@@ -106,10 +109,10 @@ def timestamp_sql(r: str, fmt: str, tz: str) -> str:
             )
         else:
             num = f"TRY_CAST({r} AS DOUBLE)" + (" / 1000" if fmt == "epoch_ms" else "")
-        return f"timezone('UTC', to_timestamp({num}))"
+        return f"make_timestamp(epoch_us(to_timestamp({num})))"
     if "%z" in fmt or "%Z" in fmt:
-        return f"timezone('UTC', try_strptime({r}, {sql_str(fmt)}))"
-    return f"timezone('UTC', timezone({z}, try_strptime({r}, {sql_str(fmt)})))"
+        return f"make_timestamp(epoch_us(try_strptime({r}, {sql_str(fmt)})))"
+    return f"make_timestamp(epoch_us(timezone({z}, try_strptime({r}, {sql_str(fmt)}))))"
 
 
 def date_sql(r: str, fmt: str) -> str:
@@ -247,14 +250,19 @@ def canonical_sql(
     # the last level reads the reasons computed once above (a lateral alias would recompute them)
     any_problem = f"coalesce({', '.join(problems)}) IS NOT NULL"
     raw_cols = ", ".join(f"coalesce({ident('r_' + c)}, chr(0))" for c in spec.column_names)
+    excluded = [ident("r_" + c) for c in spec.column_names] + problems
+    items = []
+    for c in spec.column_names:
+        src = srcs.get(c) or ()
+        label = f"{c} [{' / '.join(src)}]" if src and src != (c,) else c
+        items.append(f"{{'col': {sql_str(label)}, 'value': {ident('r_' + c)}, 'reason': {ident('_p_' + c)}}}")
+    # refusals travel as one list per bad row (NULL for the others): a column per reason would hold
+    # millions of NULL strings in memory
     final = [
-        "* EXCLUDE (" + ", ".join(ident("r_" + c) for c in spec.column_names) + ")",
+        f"* EXCLUDE ({', '.join(excluded)})",
         f"{any_problem} AS _bad",
         f"CASE WHEN {any_problem} THEN md5_number(concat_ws(chr(31), {raw_cols})) END AS _rowhash",
-    ]
-    final += [
-        f"CASE WHEN {ident('_p_' + c)} IS NOT NULL THEN {ident('r_' + c)} END AS {ident('_v_' + c)}"
-        for c in spec.column_names
+        f"CASE WHEN {any_problem} THEN list_filter([{', '.join(items)}], q -> q.reason IS NOT NULL) END AS _problems",
     ]
     sql = (
         f"SELECT {', '.join(final)} FROM (SELECT {', '.join(outer)} FROM "

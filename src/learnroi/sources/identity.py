@@ -22,9 +22,11 @@ KEY_FILE_NAME = "pseudonym.key"
 
 
 def normalize_sql(expr: str) -> str:
-    """SQL that normalizes an identity expression: trim, lower case, no ``mailto:``; empty -> NULL."""
-    low = f"lower(trim({expr}))"
-    return f"nullif(trim(CASE WHEN starts_with({low}, 'mailto:') THEN substr({low}, 8) ELSE {low} END), '')"
+    """SQL that normalizes a (trimmed) identity: lower case, no ``mailto:``; empty -> NULL."""
+    return (
+        f"nullif(lower(CASE WHEN lower(left({expr}, 7)) = 'mailto:' THEN trim(substr({expr}, 8)) "
+        f"ELSE {expr} END), '')"
+    )
 
 
 def normalize(value: str) -> str:

@@ -80,7 +80,9 @@ def stage_statement_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, name: st
     """
     src = sql_str(str(raw.path))
     paths = ", ".join(sql_str(p) for p in PATHS)
-    valid = "starts_with(ltrim(j, ' ' || chr(65279)), '{') AND coalesce(json_valid(ltrim(j, chr(65279))), false)"
+    valid = (
+        "starts_with(ltrim(j, ' ' || chr(65279)), '{') AND coalesce(json_valid(ltrim(j, chr(65279))), false)"
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rejects} (_row BIGINT, value VARCHAR, reason VARCHAR)")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name}_x AS SELECT _row, x, {_act_sql()} AS act, bad FROM ("
@@ -90,7 +92,9 @@ def stage_statement_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, name: st
         "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, strict_mode = false, "
         "null_padding = true)) WHERE trim(j) <> '')"
     )
-    con.execute(f"INSERT INTO {rejects} SELECT _row, bad, 'not a JSON object' FROM {name}_x WHERE bad IS NOT NULL")
+    con.execute(
+        f"INSERT INTO {rejects} SELECT _row, bad, 'not a JSON object' FROM {name}_x WHERE bad IS NOT NULL"
+    )
     row = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()
     bad = int(row[0]) if row else 0
     if bad:

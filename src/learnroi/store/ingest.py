@@ -11,31 +11,24 @@ import os
 import time
 import zoneinfo
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from learnroi.core.errors import DataError, LearnroiError, UsageError
+import duckdb
+
+from learnroi.core.errors import DataError, UsageError
 from learnroi.core.options import INGEST_ORDER, IngestKind, check_option
 from learnroi.sources.identity import key_fingerprint, load_key
-from learnroi.sources.mapping import Mapping, infer_mapping, load_mapping
-from learnroi.sources.readers import (
-    RawFile,
-    Staged,
-    describe,
-    flatten_json,
-    lazy_csv,
-    stage,
-    stage_json_texts,
-)
-from learnroi.sources.schema import KIND_TABLES, TableSpec
-from learnroi.sources.xapi import extract, is_xapi, split_voiding, xapi_exprs, xapi_extras
+from learnroi.sources.mapping import Mapping, load_mapping
+from learnroi.sources.readers import describe
 from learnroi.store.db import Store
-from learnroi.store.merge import BatchContext, Restage, load_staged, missing_columns_error
+from learnroi.store.merge import BatchContext
 from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
+from learnroi.store.units import ingest_lrs, ingest_unit
 
 Progress = Callable[[str, int, int], None]
 """progress(message, done, total): called as each file is read and merged."""
+INGEST_MEMORY_ENV = "LEARNROI_INGEST_MEMORY"
 PAUSE_ENV = "LEARNROI_TEST_PAUSE_IN_TRANSACTION"
 """Test hook: a file path; the ingest writes it and waits inside the write transaction (the kill test)."""
 
@@ -96,61 +89,6 @@ def _pseudonym_key(store: Store, pseudonymize: bool) -> bytes | None:
     return key
 
 
-def _choose_table(
-    kind: str, staged: Staged, m: Mapping, infer: bool, samples: Callable[[], dict[str, list[str]]]
-) -> tuple[TableSpec, Mapping]:
-    from learnroi.sources.canonical import canonical_sql
-
-    cands = KIND_TABLES[kind]
-    if m.table:
-        cands = tuple(t for t in cands if t.name == m.table)
-        if not cands:
-            raise UsageError(
-                f"the mapping targets {m.table!r}, which kind {kind!r} does not load",
-                hint=f"Use kind {next(k for k, ts in KIND_TABLES.items() if any(t.name == m.table for t in ts))!r}.",
-            )
-    scored = []
-    for spec in cands:
-        absent = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr).absent_required
-        if not absent:
-            return spec, m
-        scored.append((len(absent), spec, absent))
-    scored.sort(key=lambda t: t[0])
-    _, best, absent = scored[0]
-    if infer:
-        for _, spec, _ in scored:
-            proposal = infer_mapping(staged.header, spec, samples())
-            if not canonical_sql(
-                spec, proposal, staged.header, staged.table, staged.row_expr
-            ).absent_required:
-                return spec, proposal
-        partial = infer_mapping(staged.header, best, samples())
-        still = canonical_sql(best, partial, staged.header, staged.table, staged.row_expr).absent_required
-        err = missing_columns_error(staged, best, still, m)
-        raise DataError(
-            err.message + " (--infer could not place them)",
-            where=err.where,
-            hint="Save this proposal as a .toml file, fill in the missing columns (or [constants]) and pass it "
-            f"with --mapping:\n{partial.to_toml()}",
-        )
-    raise missing_columns_error(staged, best, absent, m)
-
-
-def _samples(store: Store, staged: Staged) -> Callable[[], dict[str, list[str]]]:
-    def get() -> dict[str, list[str]]:
-        cols = [c for c in staged.header if c != "j"]
-        if not cols:
-            return {}
-        rows = (
-            store.con.execute(f"SELECT * EXCLUDE (_row) FROM {staged.table} LIMIT 20").fetchall()
-            if staged.row_expr == "_row"
-            else store.con.execute(f"SELECT * FROM {staged.table} LIMIT 20").fetchall()
-        )
-        return {c: [str(r[i]) for r in rows if r[i] is not None] for i, c in enumerate(cols)}
-
-    return get
-
-
 def ingest(
     store: Store,
     kind: str,
@@ -169,8 +107,12 @@ def ingest(
     Raises :class:`DataError` (and loads nothing) when the quarantined share exceeds ``max_quarantine``.
     """
     check_option(kind, IngestKind, "KIND")
+    if store.read_only:
+        raise UsageError("the store is open read-only", hint="Open it with Store.open(path) to ingest.")
     if not 0 <= max_quarantine <= 1:
         raise UsageError("--max-quarantine must be a share between 0 and 1", hint="For example 0.01 (1 %).")
+    if isinstance(paths, str | Path):
+        paths = [paths]
     if not paths:
         raise UsageError("no file given", hint=f"learnroi ingest {kind} FILE [FILE…]")
     tz_name = _check_tz(tz)
@@ -184,6 +126,7 @@ def ingest(
     files = [Path(p) for p in paths] if not urls else []
     units = [(f, describe(f, base_mapping.encoding)) for f in files]
     con = store.con
+    previous_limit = _limit_memory(store)
     con.execute("BEGIN TRANSACTION")
     try:
         row = con.execute("SELECT nextval('batch_id_seq')").fetchone()
@@ -209,14 +152,14 @@ def ingest(
         total = sum(len(u) for _, u in units) or 1
         done = 0
         if urls:
-            counts.append(_ingest_lrs(store, ctx, urls[0], since, tz_name, notes))
+            counts.append(ingest_lrs(store, ctx, urls[0], since, tz_name, notes))
         for path, raws in units:
             digest = file_sha256(path)
             for raw in raws:
                 if progress:
                     progress(f"reading {raw.label}", done, total)
                 counts.append(
-                    _ingest_unit(
+                    ingest_unit(
                         store, ctx, raw, kind, base_mapping, infer, tz_name, digest, proposals, len(counts)
                     )
                 )
@@ -241,132 +184,23 @@ def ingest(
         raise
     finally:
         con.execute("DROP TABLE IF EXISTS _batch_ids")
+        con.execute(f"SET memory_limit = '{previous_limit}'")
     return result
 
 
-def _ingest_unit(
-    store: Store,
-    ctx: BatchContext,
-    raw: RawFile,
-    kind: str,
-    m: Mapping,
-    infer: bool,
-    tz: str | None,
-    digest: str,
-    proposals: list[str],
-    n: int,
-) -> FileCounts:
-    con = store.con
-    if raw.format == "csv":
-        lazy = lazy_csv(con, raw, f"_stage{n}", delimiter=m.delimiter)
-        if lazy is not None:
-            try:
-                return _load_table(store, ctx, lazy, kind, m, infer, tz, digest, proposals)
-            except Restage:
-                con.execute("DROP TABLE IF EXISTS _typed")
-    staged = stage(con, raw, f"_stage{n}", delimiter=m.delimiter)
-    if raw.format in ("json", "jsonl"):
-        if kind in ("xapi", "lms") and is_xapi(con, staged):
-            return _load_xapi(ctx, staged, m, tz, digest)
-        if kind == "xapi":
-            raise DataError(
-                "these JSON objects are not xAPI statements (no actor/verb)",
-                where=raw.label,
-                hint="Pass xAPI statements (JSON lines or an array), or use the kind that matches the file.",
-            )
-        staged = flatten_json(con, staged)
-    elif kind == "xapi":
-        raise DataError(
-            "xAPI statements must be JSON",
-            where=raw.label,
-            hint="Pass .jsonl / .json statements or an LRS URL.",
-        )
-    return _load_table(store, ctx, staged, kind, m, infer, tz, digest, proposals)
-
-
-def _load_table(
-    store: Store,
-    ctx: BatchContext,
-    staged: Staged,
-    kind: str,
-    m: Mapping,
-    infer: bool,
-    tz: str | None,
-    digest: str,
-    proposals: list[str],
-) -> FileCounts:
-    spec, used = _choose_table(kind, staged, m, infer, _samples(store, staged))
-    if used is not m:
-        proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
-    extras = {"source": "'lms'"} if spec.name == "lms_events" else None
-    return load_staged(ctx, staged, spec, used, tz or used.timezone or "UTC", digest, extras=extras)
-
-
-def _load_xapi(
-    ctx: BatchContext, staged: Staged, m: Mapping, tz: str | None, digest: str | None
-) -> FileCounts:
-    spec = KIND_TABLES["xapi"][0]
-    staged = extract(ctx.con, staged)
-    voiders = split_voiding(ctx.con, staged)
-    xm = replace(m, identity=False, columns={}, table=None) if m.identity else m
-    counts = load_staged(
-        ctx,
-        staged,
-        spec,
-        xm,
-        tz or m.timezone or "UTC",
-        digest,
-        raw_exprs=xapi_exprs(),
-        extras=xapi_extras(),
-        pre_skipped=voiders,
-        voids=True,
-    )
-    ctx.con.execute("DROP TABLE IF EXISTS _voiders")
-    return counts
-
-
-def _ingest_lrs(
-    store: Store, ctx: BatchContext, url: str, since: str | None, tz: str | None, notes: list[str]
-) -> FileCounts:
-    from learnroi.sources.lrs import first_url, pages
-
-    con = store.con
-    cur = con.execute("SELECT since, more FROM lrs_cursors WHERE url = ?", [url]).fetchone()
-    start = (
-        str(cur[1]) if cur and cur[1] else first_url(url, since or (str(cur[0]) if cur and cur[0] else None))
-    )
-    items: list[str] = []
-    more = ""
-    n_pages = 0
+def _limit_memory(store: Store) -> str:
+    """Cap DuckDB's memory for the batch (``LEARNROI_INGEST_MEMORY``, default 1GB; staged tables spill to
+    disk beyond it) so that a 10M-row export stays within the benchmark's 1.5 GB; returns the old limit."""
+    row = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    previous = str(row[0]) if row else "80%"
+    wanted = os.environ.get(INGEST_MEMORY_ENV, "1GB")
     try:
-        for page in pages(start):
-            items.extend(page.statements)
-            n_pages += 1
-            more = page.more
-    except LearnroiError as exc:
-        if not n_pages:
-            raise
-        notes.append(
-            f"the pull stopped after {n_pages} page(s) ({exc.message}); run the same command to resume"
-        )
-    raw = RawFile(Path("lrs"), "json", url=url)
-    staged = stage_json_texts(con, raw, "_stage_lrs", "_stage_lrs_rej", items)
-    counts = _load_xapi(ctx, staged, Mapping(), tz, None)
-    newest = (
-        con.execute(
-            "SELECT max(coalesce(json_extract_string(j, '$.stored'), json_extract_string(j, '$.timestamp'))) "
-            "FROM (SELECT unnest(?) AS j)",
-            [items],
-        ).fetchone()
-        if items
-        else None
-    )
-    prev_since = str(cur[0]) if cur and cur[0] else since
-    con.execute(
-        "INSERT OR REPLACE INTO lrs_cursors VALUES (?, ?, ?, ?)",
-        [url, (newest[0] if newest and newest[0] else prev_since), more or None, _now()],
-    )
-    return counts
+        store.con.execute(f"SET memory_limit = '{wanted.replace(chr(39), '')}'")
+    except duckdb.Error:
+        raise UsageError(
+            f"{INGEST_MEMORY_ENV}={wanted!r} is not a memory size", hint="Use a size such as 1GB or 2500MB."
+        ) from None
+    return previous
 
 
 def _finish(

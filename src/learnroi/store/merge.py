@@ -49,12 +49,16 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _hash_expr(spec: TableSpec, cols: tuple[str, ...]) -> str:
+    """128-bit MD5 of the columns' values, each written in a stable, cheap text form (integers for
+    timestamps and rounded numbers: formatting doubles and timestamps as text is the slow part)."""
     parts = []
     for c in cols:
         kind = "string" if c == "learner_key" else spec.type_of(c)
         v = ident(c)
         if kind == "float":
-            v = f"round({v}, 6)"
+            v = f"CAST(round({v} * 1000000) AS HUGEINT)"
+        elif kind == "timestamp":
+            v = f"epoch_us({v})"
         elif spec.identities.get(c) == "employee":
             v = f"lower({v})"
         parts.append(f"coalesce(CAST({v} AS VARCHAR), chr(0))")
@@ -118,7 +122,7 @@ def load_staged(
     else:
         con.execute(f"DROP TABLE IF EXISTS {staged.table}")
     dropped = _count(con, "SELECT count(*) FROM _typed WHERE _skip IS NOT NULL")
-    _collect_quarantine(ctx, staged, spec, plan.sources)
+    _collect_quarantine(ctx, staged)
     if _count(con, "SELECT count(*) FROM _typed WHERE _bad OR _skip IS NOT NULL"):
         con.execute("DELETE FROM _typed WHERE _bad OR _skip IS NOT NULL")
     con.execute("DROP TABLE IF EXISTS _good; ALTER TABLE _typed RENAME TO _good")
@@ -214,9 +218,7 @@ def _match_attempts(ctx: BatchContext, spec: TableSpec, from_xapi: bool) -> int:
     return n
 
 
-def _collect_quarantine(
-    ctx: BatchContext, staged: Staged, spec: TableSpec, sources: dict[str, tuple[str, ...]]
-) -> None:
+def _collect_quarantine(ctx: BatchContext, staged: Staged) -> None:
     con = ctx.con
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _q (_row BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR, row_hash UHUGEINT)"
@@ -225,15 +227,10 @@ def _collect_quarantine(
         f"INSERT INTO _q SELECT _row, NULL, value, reason, md5_number(coalesce(value, '')) FROM {staged.rejects}"
     )
     con.execute(f"DROP TABLE IF EXISTS {staged.rejects}")
-    parts = []
-    for col in spec.column_names:
-        src = sources.get(col) or ()
-        label = f"{col} [{' / '.join(src)}]" if src and src != (col,) else col
-        parts.append(
-            f"SELECT _row, {sql_str(label)}, {ident('_v_' + col)}, {ident('_p_' + col)}, _rowhash FROM _typed "
-            f"WHERE {ident('_p_' + col)} IS NOT NULL AND _skip IS NULL"
-        )
-    con.execute("INSERT INTO _q " + " UNION ALL ".join(parts))
+    con.execute(
+        "INSERT INTO _q SELECT _row, p.col, p.value, p.reason, _rowhash FROM "
+        "(SELECT _row, _rowhash, unnest(_problems) AS p FROM _typed WHERE _bad AND _skip IS NULL)"
+    )
 
 
 def _dedupe_in_file(ctx: BatchContext, staged: Staged, spec: TableSpec) -> int:
