@@ -22,6 +22,7 @@ from learnroi.attribution.matching import (
     trim_mask,
 )
 from learnroi.attribution.mediation import mediation
+from learnroi.attribution.multiarm import multiarm
 from learnroi.attribution.randomized import (
     crossover_check,
     cuped,
@@ -32,6 +33,7 @@ from learnroi.attribution.randomized import (
 )
 from learnroi.attribution.result import Diagnostic, EffectResult, Term, make_term
 from learnroi.attribution.staggered import CSResult, callaway_santanna
+from learnroi.attribution.survival import cox_hazard_ratio, exit_proportion, km_retention
 from learnroi.attribution.twfe import twfe
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "attribute",
     "balance",
     "callaway_santanna",
+    "cox_hazard_ratio",
     "crossover_check",
     "cuped",
     "did_2x2",
@@ -54,14 +57,17 @@ __all__ = [
     "difference_in_proportions",
     "estimate_isolation",
     "estimates_from_frame",
+    "exit_proportion",
     "fit_propensity",
     "ipw",
     "isolate_benefit",
     "its",
+    "km_retention",
     "make_term",
     "match_att",
     "matched_cohort",
     "mediation",
+    "multiarm",
     "nearest_neighbor_match",
     "overlap",
     "regression_adjusted",

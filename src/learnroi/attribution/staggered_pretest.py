@@ -102,9 +102,16 @@ class _Boot:
 
 
 def _setup(
-    y: Arr, t: Arr, g: Arr, cluster: Ints, cells: tuple[Arr, Arr, Arr], control: str, anticipation: int
+    y: Arr,
+    t: Arr,
+    g: Arr,
+    cluster: Ints,
+    cells: tuple[Arr, Arr, Arr],
+    control: str,
+    anticipation: int,
+    restricted: bool = True,
 ) -> _Boot | None:
-    """None when a block is empty."""
+    """None when a block is empty. ``restricted=False``: residuals from the cohort x period means (WCU)."""
     cg, ct, cb = (np.asarray(c, dtype=np.float64) for c in cells)
     cohorts, ci = np.unique(g, return_inverse=True)
     periods, ti = np.unique(t, return_inverse=True)
@@ -124,7 +131,11 @@ def _setup(
                 blocks.append((s1 * s2, side, pi))
                 use |= side[ci] & (ti == pi)
         cell_blocks.append(mine)
-    resid = _restricted_residuals(y, ci.astype(np.int64), ti.astype(np.float64), use)
+    if restricted:
+        resid = _restricted_residuals(y, ci.astype(np.int64), ti.astype(np.float64), use)
+    else:
+        cp = ci * len(periods) + ti
+        resid = y - (np.bincount(cp, weights=y) / np.maximum(np.bincount(cp), 1))[cp]
     idx = (cluster * len(cohorts) + ci) * len(periods) + ti
     size = ncl * len(cohorts) * len(periods)
 
@@ -316,3 +327,46 @@ def wild_slopes_of(
         return None
     coh, hor = (np.array(v, dtype=np.float64) for v in zip(*keep, strict=True))
     return CohortSlopes(coh, w.estimate, w.std_error, w.p_value, hor, w.crit)
+
+
+def wild_simple_of(
+    cs: CSResult,
+    y: Arr,
+    t: Arr,
+    g: Arr,
+    cluster: Ints,
+    *,
+    reps: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Bootstrap-t for the simple aggregate: (critical value, p-value of H0 ATT = 0) from the unrestricted
+    wild cluster bootstrap (WCU, Webb weights) of |ATT* - ATT| / SE*, with every draw's clustered SE
+    recomputed (Cameron, Gelbach & Miller 2008). The interval is ATT +/- crit x the analytic SE. With ~6
+    departments per wave and a few hires per cell the clustered SE is too small (coverage 87.7% with
+    t(G - 1) at 1,000 simulated employees); the bootstrap-t covers 95.3% (3,000: 96.0%; 5,000: 97.7%)."""
+    s = cs.settings
+    if s.get("covariates"):
+        raise UsageError("the wild bootstrap-t supports no covariates", hint="Use the analytic interval.")
+    post = np.flatnonzero((cs.group <= cs.time) & np.any(cs.inf != 0, axis=0))
+    ant = int(s["anticipation"])
+    base = np.array([cs.periods[cs.periods < gg - ant].max() for gg in cs.group[post]])
+    pg = np.array([np.mean(cs.unit_group == gg) for gg in cs.group[post]])
+    w = pg / pg.sum()
+    never = ~np.isfinite(g) | (g > np.max(t))
+    boot = _setup(
+        y, t, np.where(never, 0.0, g), cluster, (cs.group[post], cs.time[post], base), str(s["control"]), ant,
+        restricted=False,
+    )  # fmt: skip
+    if boot is None:
+        return float(stats.norm.ppf(0.5 + level / 2)), float("nan")
+    scale = boot.ncl / (boot.ncl - 1)
+    a0, s0 = boot.observed()
+    t_obs = abs(float(a0[0] @ w)) / float(np.sqrt(np.sum((s0[0] @ w) ** 2) * scale))
+    tstar = np.concatenate(
+        [
+            np.abs(a @ w) / np.sqrt(np.sum((sd @ w) ** 2, axis=1) * scale)
+            for a, sd in boot.draws(reps, seed, "webb")
+        ]
+    )
+    return float(np.quantile(tstar, level)), float((1 + np.sum(tstar >= t_obs)) / (reps + 1))

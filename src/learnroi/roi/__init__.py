@@ -7,6 +7,8 @@ from learnroi.roi.compute import compute_roi
 from learnroi.roi.costs import CostModel, cost_model
 from learnroi.roi.effect import Basis, EffectInput
 from learnroi.roi.estimates import effect_from_estimates, phillips_adjust
+from learnroi.roi.forecast import ForecastResult, forecast_roi
+from learnroi.roi.platform import PlatformRoiResult, platform_roi
 from learnroi.roi.result import CONTRACT_FIELDS, RoiResult
 from learnroi.roi.rules import PhillipsRules
 from learnroi.roi.template import init_spec, template_text
@@ -16,12 +18,16 @@ __all__ = [
     "Basis",
     "CostModel",
     "EffectInput",
+    "ForecastResult",
     "PhillipsRules",
+    "PlatformRoiResult",
     "RoiResult",
     "compute_roi",
     "cost_model",
     "effect_from_estimates",
+    "forecast_roi",
     "init_spec",
     "phillips_adjust",
+    "platform_roi",
     "template_text",
 ]

@@ -223,8 +223,15 @@ def _identified(
         scenarios=tuple(scen),
         histogram={"edges": [float(e) for e in edges], "counts": [float(c) for c in counts]},
         roi_std=float(np.std(finite)),
+        net_benefit_draws=_frozen(bd - cd),
         **common,
     )
+
+
+def _frozen(x: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    out = np.array(x, dtype=float)
+    out.flags.writeable = False
+    return out
 
 
 def _histogram(x: np.ndarray[Any, np.dtype[np.float64]]) -> tuple[Any, Any]:

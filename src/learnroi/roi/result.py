@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 TIDY_COLUMNS = ["term", "estimate", "std_error", "conf_low", "conf_high", "p_value", "n", "method"]
 CONTRACT_FIELDS = (
@@ -87,6 +89,9 @@ class RoiResult:
     """How the inputs were built (ledger lines used, non-respondents counted as zero...)."""
     intangibles: tuple[dict[str, str], ...] = ()
     roi_std: float | None = None
+    net_benefit_draws: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
+    """The simulated net benefit (benefit - cost), one value per Monte Carlo draw (read-only; not in
+    ``to_dict``): lets the platform roll-up (:mod:`learnroi.roi.platform`) combine programs' uncertainty."""
 
     @property
     def computed(self) -> bool:

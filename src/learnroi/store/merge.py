@@ -56,7 +56,7 @@ def _hash_expr(spec: TableSpec, cols: tuple[str, ...]) -> str:
         kind = "string" if c == "learner_key" else spec.type_of(c)
         v = ident(c)
         if kind == "float":
-            v = f"CAST(round({v} * 1000000) AS HUGEINT)"
+            v = f"coalesce(CAST(TRY_CAST(round({v} * 1000000) AS HUGEINT) AS VARCHAR), CAST({v} AS VARCHAR))"
         elif kind == "timestamp":
             v = f"epoch_us({v})"
         elif spec.identities.get(c) == "employee":
