@@ -11,7 +11,10 @@ x ~ N(0,1); Y = 10 + 2x + lift_arm + e, e ~ N(0, σ_arm²) with σ larger in the
 matters); a pre-period KPI 10 + 2x + noise for CUPED. What it would catch: a critical value taken from
 the wrong correlation or df (coverage off), a CUPED θ that leaks the arm (bias), pooled SEs under
 unequal variances, and it shows the unadjusted per-contrast intervals failing family-wise at the same
-seeds (simultaneous coverage ≈ 80 % over six pairs; all-null FWER ≈ 12 % over three comparisons).
+seeds. Measured at these seeds: simultaneous coverage 93.6 % adjusted vs 77.2 % unadjusted (six pairs);
+all-null FWER 5.2 % (Dunnett), 4.4 % (Holm), 12.8 % unadjusted (three comparisons); team-randomized
+coverage 92.6 % with team-robust SEs (94.9 % at R = 2,000 on another seed), 68.2 % ignoring teams; a
+single pooled CR1 with G − 1 df gave 90.4 % here, which is why teams nested in arms get per-arm CR1.
 """
 
 from __future__ import annotations

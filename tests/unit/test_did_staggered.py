@@ -118,3 +118,28 @@ def test_wild_pretest_notyet_and_refusals(mpdta: pd.DataFrame) -> None:
     cov = callaway_santanna(mpdta, **KW, covariates=["lpop"])
     with pytest.raises(UsageError, match="covariates"):
         _wild(mpdta, cov)
+
+
+def test_wild_bootstrap_t_and_slopes_with_many_clusters(mpdta: pd.DataFrame) -> None:
+    """With 500 counties the bootstrap-t critical value is near 1.96 and the slopes are the OLS slopes
+    of each cohort's universal-base pre-period cells (base period a zero point)."""
+    from learnroi.attribution.did import codes
+    from learnroi.attribution.staggered_pretest import wild_simple_of, wild_slopes_of
+
+    res = callaway_santanna(mpdta, **KW, cluster="countyreal", base_period="universal")
+    cols = [mpdta[c].to_numpy(dtype=float) for c in ("lemp", "year", "first.treat")]
+    crit, p = wild_simple_of(res, *cols, codes(mpdta, "countyreal"), reps=499)  # type: ignore[misc]
+    assert 1.8 < crit < 2.2
+    assert p < 0.01  # simple ATT -0.040 (SE 0.012)
+    sl = wild_slopes_of(res, *cols, codes(mpdta, "countyreal"), reps=499)  # type: ignore[misc]
+    assert sl is not None
+    assert list(sl.cohort) == [2006.0, 2007.0]  # 2004 has only its base period before treatment
+    tidy = res.tidy()
+    pre = tidy[(tidy.group == 2007) & (tidy.time < 2007)]
+    ols = np.polyfit(pre.time.to_numpy(float), pre.estimate.to_numpy(float), 1)[0]
+    assert sl.slope[1] == pytest.approx(ols, rel=1e-9)
+    assert np.all(sl.std_error > 0)
+    assert sl.crit > 1.9
+    varying = callaway_santanna(mpdta, **KW, cluster="countyreal")
+    with pytest.raises(UsageError, match="universal"):
+        wild_slopes_of(varying, *cols, codes(mpdta, "countyreal"))  # type: ignore[misc]

@@ -100,3 +100,32 @@ def test_staggered_waves_and_treated_hires(company: tuple[Path, Path]) -> None:
     assert int(in_window["treated"].sum()) == kpi["n_units"]
     cohorts = {str(w) for w in in_window.loc[in_window["treated"], "wave"].unique()}
     assert cohorts == set(kpi["by_cohort"])
+
+
+@pytest.mark.slow
+def test_messy_company_says_who_is_left_out(tmp_path: Path) -> None:
+    """Planted unknown performance ids and LMS-only learners (contractors) are counted, never joined."""
+    from learnroi.simulate.company import simulate_company
+    from learnroi.simulate.lms import n_contractors
+    from learnroi.store import Store
+    from learnroi.store.ingest import ingest_all
+
+    data, db = tmp_path / "data", tmp_path / "learnroi.duckdb"
+    simulate_company(data, employees=EMPLOYEES, seed=SEED, messy=True)
+    faults = json.loads((data / "truth" / "messy.json").read_text())["faults"]
+    unknown = {f["detail"].split()[1] for f in faults if f["fault"] == "unknown_id"}
+    with Store.open(db) as store:
+        ingest_all(store, data)
+        backend = connect(store.con)
+        known = set(store.con.execute("SELECT employee_id FROM employees").df()["employee_id"])
+        p = build_panel(backend, "sales-skills", "revenue")
+        q = build_panel(backend, "compliance", "revenue")
+    assert unknown
+    assert p.n_unknown_employees == len(unknown)
+    assert set(p.frame["employee_id"]) <= known
+    assert not unknown & set(p.frame["employee_id"])
+    assert q.design == "observational"
+    assert (
+        q.n_unmatched_left_out >= n_contractors(EMPLOYEES) > 0
+    )  # + employees whose HRIS row was quarantined
+    assert set(q.frame["employee_id"]) <= known

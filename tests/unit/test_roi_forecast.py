@@ -159,4 +159,5 @@ def test_proportion_kpi_with_an_unreachable_break_even() -> None:
     assert any("beyond what a proportion KPI can move" in n for n in fc.notes)
     ref = plan_power(kpi="revenue", kind="proportion", effect=0.02, baseline=0.3, n_available=800)
     assert fc.mde == pytest.approx(ref.mde_available)
-    assert fc.can_detect_break_even is True  # MDE below an (unreachable) break-even
+    assert fc.can_detect_break_even is None
+    assert "cannot pay for itself" in fc.verdict

@@ -38,6 +38,7 @@ from learnroi.attribution.randomized import _as_float, _check_finite, _groups, c
 from learnroi.attribution.result import Diagnostic, EffectResult, Term
 from learnroi.core.errors import DataError, UsageError
 
+ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
 Family = Literal["pairwise", "reference"]
 N_SIM = 100_000
@@ -177,10 +178,10 @@ def _welch_df(C: FloatArray, m: ArmMoments) -> FloatArray:
 
 
 def _cuped_adjust(
-    y: FloatArray, ref_mask: npt.NDArray[np.bool_], pre: object
+    y: FloatArray, ref_mask: npt.NDArray[np.bool_], pre: ArrayLike
 ) -> tuple[FloatArray, dict[str, float]]:
     """CUPED with θ pooled over all arms, taken from :func:`randomized.cuped` (θ does not depend on the arm)."""
-    x = _as_float(pre, "pre-period KPI")  # type: ignore[arg-type]
+    x = _as_float(pre, "pre-period KPI")
     if x.shape != y.shape:
         raise DataError("pre-period KPI and outcome differ in length", hint="Align the arrays.")
     fit = cuped(y, ref_mask, x)
@@ -191,7 +192,7 @@ def _cuped_adjust(
 
 
 def _arm_codes(
-    arm: object, n: int, arms: Sequence[Any] | None, reference: Any
+    arm: ArrayLike, n: int, arms: Sequence[Any] | None, reference: Any
 ) -> tuple[npt.NDArray[np.int64], tuple[Any, ...]]:
     labels = pd.Series(np.asarray(arm))
     if len(labels) != n:
@@ -217,14 +218,14 @@ def _arm_codes(
 
 
 def multiarm(
-    y: object,
-    arm: object,
+    y: ArrayLike,
+    arm: ArrayLike,
     *,
     reference: Any = None,
     arms: Sequence[Any] | None = None,
     family: Family = "pairwise",
-    pre: object = None,
-    cluster: object = None,
+    pre: ArrayLike | None = None,
+    cluster: ArrayLike | None = None,
     se: Literal["welch", "pooled"] = "welch",
     level: float = 0.95,
     planned: Mapping[Any, float] | None = None,
@@ -245,7 +246,7 @@ def multiarm(
     each arm with Welch–Satterthwaite df when whole teams were randomized, else CR1 with G − 1 df. ``pre`` applies CUPED with θ pooled over arms (Deng et al. 2013). ``planned`` (arm →
     share) adds a sample-ratio check. The critical value comes from ``n_sim`` seeded draws of max|T|.
     """
-    yv = _as_float(y, "outcome")  # type: ignore[arg-type]
+    yv = _as_float(y, "outcome")
     _check_finite(yv, "outcome")
     if not 0 < level < 1:
         raise UsageError(f"level must be in (0, 1), got {level}", hint="Use e.g. level=0.95.")
@@ -255,7 +256,7 @@ def multiarm(
     cuped_info: dict[str, float] = {}
     if pre is not None:
         yv, cuped_info = _cuped_adjust(yv, codes == 0, pre)
-    groups = _groups(cluster, len(yv)) if cluster is not None else None  # type: ignore[arg-type]
+    groups = _groups(cluster, len(yv)) if cluster is not None else None
     mom = arm_moments(yv, codes, order, se=se, groups=groups)
     C, pairs = contrast_matrix(len(order), family)
     est = C @ mom.mean

@@ -5,8 +5,8 @@ the pre-treatment ATT(g,t) to chi2(q) with a cluster-robust covariance. When wav
 cluster (departments), each cohort has only a handful of clusters: the clustered covariance of q cells
 is then biased down and very noisy, and the chi2 reference rejects far too often (on the simulated
 company, 33 departments in 5 groups, q = 10: 63% at nominal 5% although the data have parallel trends;
-with q close to the number of clusters the covariance is singular and chi2(33) ~ 5,000 happens). The
-fix is the restricted wild cluster bootstrap (WCR) of the *studentized* Wald statistic (Cameron, Gelbach
+with q close to the number of clusters the covariance is singular and chi2 statistics in the
+thousands happen). The fix is the restricted wild cluster bootstrap (WCR) of the *studentized* Wald statistic (Cameron, Gelbach
 & Miller 2008; MacKinnon & Webb 2017, 2018, who show WCR with Webb weights is reliable with few treated
 clusters where clustered t / Wald tests are not): impose H0 by fitting the additive model cohort +
 period to the untreated observations the pre-cells use, multiply the restricted residuals by one Webb
@@ -18,7 +18,13 @@ and its influence function is sign * (y - block mean) * n / n_block (all estimat
 draw needs only the per-(cluster, cohort, period) sums of the residuals: each replication costs
 O(clusters x cells), whatever the number of rows, and nothing is re-estimated row by row. Balanced panels
 use the same algebra on unit-period rows (the panel IF's cluster sums equal these up to a constant, which
-cancels in the Wald statistic). Written by hand: no library implements the WCR for CS pre-tests.
+cancels in the Wald statistic). The same algebra gives each cohort's pre-trend slope with a WCR sup-t
+critical value (:func:`wild_slopes_of`, the chooser's refusal rule) and, with unrestricted residuals
+(WCU), a bootstrap-t critical value for the simple aggregate (:func:`wild_simple_of`, the chooser's
+interval). Monthly cells on the simulated company (q = 38 > 33 departments): chi2(28) = 163, p = 6e-21
+at seed 42 (5,000 employees); the WCR p-value is 0.82.
+Written by hand: no library implements the wild bootstrap for CS cells (``wildboottest`` is for linear
+regressions and not a dependency).
 """
 
 from __future__ import annotations

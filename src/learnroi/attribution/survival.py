@@ -37,14 +37,15 @@ from learnroi.attribution.randomized import _as_float, _groups, difference_in_pr
 from learnroi.attribution.result import Diagnostic, EffectResult, Term, make_term
 from learnroi.core.errors import DataError, UsageError
 
+ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
 PH_ALPHA = 0.01
 """The proportional-hazards check fails at p < 0.01 (Grambsch & Therneau 1994, rank-of-time scale)."""
 
 
-def _survival_data(time: object, event: object) -> tuple[FloatArray, FloatArray]:
-    t = _as_float(time, "time")  # type: ignore[arg-type]
-    e = _as_float(event, "event")  # type: ignore[arg-type]
+def _survival_data(time: ArrayLike, event: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    t = _as_float(time, "time")
+    e = _as_float(event, "event")
     if e.shape != t.shape:
         raise DataError(
             "time and event differ in length", hint="Pass one time and one event flag per person."
@@ -62,7 +63,7 @@ def _survival_data(time: object, event: object) -> tuple[FloatArray, FloatArray]
 
 
 def _prepare(
-    time: object, event: object, arm: object, arms: Sequence[Any] | None, reference: Any
+    time: ArrayLike, event: ArrayLike, arm: ArrayLike, arms: Sequence[Any] | None, reference: Any
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64], tuple[Any, ...]]:
     t, e = _survival_data(time, event)
     codes, order = _arm_codes(arm, len(t), arms, reference)
@@ -83,14 +84,14 @@ def _check_horizon(horizon: float) -> None:
 
 
 def exit_proportion(
-    time: object,
-    event: object,
-    arm: object,
+    time: ArrayLike,
+    event: ArrayLike,
+    arm: ArrayLike,
     *,
     horizon: float = 12.0,
     reference: Any = None,
     arms: Sequence[Any] | None = None,
-    cluster: object = None,
+    cluster: ArrayLike | None = None,
     estimand: str = "ITT",
 ) -> EffectResult:
     """Share who left within ``horizon`` months, each arm minus the reference (difference in proportions,
@@ -142,9 +143,9 @@ def _km_at(t: FloatArray, e: FloatArray, horizon: float) -> tuple[float, float, 
 
 
 def km_retention(
-    time: object,
-    event: object,
-    arm: object,
+    time: ArrayLike,
+    event: ArrayLike,
+    arm: ArrayLike,
     *,
     horizon: float = 12.0,
     reference: Any = None,
@@ -253,14 +254,14 @@ def _ph_check(fit: Any, X: FloatArray, t: FloatArray, e: FloatArray, n_arms: int
 
 
 def cox_hazard_ratio(
-    time: object,
-    event: object,
-    arm: object,
+    time: ArrayLike,
+    event: ArrayLike,
+    arm: ArrayLike,
     *,
     reference: Any = None,
     arms: Sequence[Any] | None = None,
-    covariates: object = None,
-    cluster: object = None,
+    covariates: ArrayLike | None = None,
+    cluster: ArrayLike | None = None,
     ties: Literal["efron", "breslow"] = "efron",
     level: float = 0.95,
     estimand: str = "ITT",
@@ -282,7 +283,7 @@ def cox_hazard_ratio(
         if not np.isfinite(Z).all():
             raise DataError("covariates have missing values", hint="Impute them or add a missing flag.")
         X, n_cov = np.column_stack([X, Z - Z.mean(axis=0)]), Z.shape[1]
-    g = _groups(cluster, len(t)) if cluster is not None else None  # type: ignore[arg-type]
+    g = _groups(cluster, len(t)) if cluster is not None else None
     fit = PHReg(t, X, status=e, ties=ties).fit(groups=g)
     beta, se = np.asarray(fit.params, dtype=np.float64), np.asarray(fit.bse, dtype=np.float64)
     if not np.isfinite(se[: k - 1]).all():

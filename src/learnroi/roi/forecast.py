@@ -205,8 +205,12 @@ def forecast_roi(
     ref = at_be or at_assumed
     mde = ref.mde_available if ref is not None else None
     mde = mde if mde is None or math.isfinite(mde) else math.inf
-    can = None if be is None or mde is None else bool(mde <= abs(be))
+    unreachable = be is not None and be != 0 and at_be is None
+    can = None if be is None or mde is None or unreachable else bool(mde <= abs(be))
     verdict = _verdict(be, mde, can, n, at_be, point.estimate)
+    if unreachable:
+        verdict = f"the break-even effect {abs(be or 0.0):,.4g} is beyond what this KPI can move: the "
+        verdict += "program cannot pay for itself on this KPI, whatever the pilot shows"
     return ForecastResult(
         program=spec.id,
         kpi=hyp.kpi,

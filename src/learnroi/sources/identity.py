@@ -22,10 +22,13 @@ KEY_FILE_NAME = "pseudonym.key"
 
 
 def normalize_sql(expr: str) -> str:
-    """SQL that normalizes a (trimmed) identity: lower case, no ``mailto:``; empty -> NULL."""
+    """SQL that normalizes an identity expression: trim, lower case, no ``mailto:``; empty -> NULL.
+
+    Only values with surrounding whitespace pay for a trim (it allocates a new string).
+    """
+    t = f"(CASE WHEN ascii({expr}) <= 32 OR ascii(right({expr}, 1)) <= 32 THEN trim({expr}, ' \t\r\n') ELSE {expr} END)"
     return (
-        f"nullif(lower(CASE WHEN lower(left({expr}, 7)) = 'mailto:' THEN trim(substr({expr}, 8)) "
-        f"ELSE {expr} END), '')"
+        f"nullif(lower(CASE WHEN lower(left({t}, 7)) = 'mailto:' THEN trim(substr({t}, 8)) ELSE {t} END), '')"
     )
 
 
