@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pytest
 
-from learnroi.attribution import multiarm
+from learnroi.attribution import EffectResult, multiarm
 
 R = 500
 N_ARM = 100
@@ -53,10 +53,13 @@ def _truth(term: str, lift: dict[str, float]) -> float:
     return lift[a] - lift[b]
 
 
-def _collect(results: list, lift: dict[str, float]) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+def _collect(results: list[EffectResult], lift: dict[str, float]) -> dict[str, np.ndarray]:
     truth = np.array([_truth(t.term, lift) for t in results[0].terms])
     rows = [r.extra["contrasts"] for r in results]
-    get = lambda k: np.array([[c[k] for c in row] for row in rows])  # noqa: E731
+
+    def get(k: str) -> np.ndarray:
+        return np.array([[c[k] for c in row] for row in rows])
+
     return {
         "truth": truth,
         "est": get("estimate"),

@@ -208,6 +208,8 @@ def test_sample_ratio_mismatch_refuses() -> None:
         planned={"control": 0.55, "digital": 0.15, "blended": 0.15, "classroom": 0.15},
     )
     assert ok.identified
+    with pytest.raises(UsageError, match="Hint:"):
+        multiarm(d["y"], d["arm"], planned={"control": 0.5, "digital": 0.5})
 
 
 def test_deterministic_given_seed() -> None:

@@ -55,6 +55,14 @@ def test_randomized_panel(frames: dict[str, pd.DataFrame], backend: Any) -> None
     both = got.index.intersection(pre.index)
     np.testing.assert_allclose(got[both].to_numpy(), pre[both].to_numpy(), rtol=1e-12)
     assert got.drop(both).isna().all()  # hired after launch: no pre-period, no baseline
+    last3 = (
+        rev[pd.to_datetime(rev["period"]) >= pd.Timestamp("2024-10-01")]
+        .groupby("employee_id")["value"]
+        .mean()
+    )
+    got3 = build_panel(backend, "sales", "revenue", start=LAUNCH, baseline_months=3).frame
+    got3 = got3.groupby("employee_id")["baseline"].first()
+    np.testing.assert_allclose(got3[last3.index].to_numpy(), last3.to_numpy(), rtol=1e-12)
     # learners who never matched HRIS are counted, not joined; the unknown performance id too
     assert p.n_unmatched_left_out == 3
     assert p.n_unknown_employees == 1

@@ -319,6 +319,10 @@ def multiarm(
     ]
     diagnostics: tuple[Diagnostic, ...] = ()
     if planned is not None:
+        if missing := [str(a) for a in order if a not in planned]:
+            raise UsageError(
+                f"planned shares lack arms {missing}", hint="Give a planned share for every arm."
+            )
         diagnostics = (sample_ratio_test(mom.n, [planned[a] for a in order]),)
     how = "cluster-robust" if groups is not None else f"{se} SE"
     return EffectResult(

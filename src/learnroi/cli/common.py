@@ -22,6 +22,7 @@ from rich.console import Console
 from learnroi.core.errors import LearnroiError
 from learnroi.core.settings import Settings
 
+
 def _width() -> int | None:
     """Rich's terminal width, or 120 columns when printing to a pipe or a CI log (rich would use 80)."""
     return None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120

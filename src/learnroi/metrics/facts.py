@@ -2,8 +2,9 @@
 
 A *unit* is a program (keys ``program_id``) or a course (``program_id, course_id``). Every column here is an
 Ibis expression over the store's views, so the same code runs on DuckDB and Spark and nothing event-level is
-collected to the driver. Built from :func:`module_facts` (one pass over the events). Columns: ``learner_key, learner_id, first_ts, period`` (month of ``first_ts``),
-``launched, completed, passed`` (0/1, nested: completed needs launched, passed needs completed),
+collected to the driver. Built from :func:`module_facts` (one pass over the events, materialized once).
+Columns: ``learner_key, learner_id, first_ts, period`` (month of ``first_ts``), ``launched, completed,
+passed`` (0/1, nested: completed needs launched, passed needs completed),
 ``n_activities, active_seconds, launched_pairs, revisited_pairs, pre, post`` (score shares),
 ``ttc_seconds`` (first event to first pass), ``department, cohort`` (hire month) and, for programs,
 ``pathways_started, pathways_completed, ttp_days``.

@@ -1,4 +1,4 @@
-"""Compute catalog KPIs at a grain: one Ibis query per grain over the learner facts, suppression on the result.
+"""Compute catalog KPIs at a grain: one aggregate over the learner facts per grain, suppression on the result.
 
 Every KPI is an aggregate of :func:`learnroi.metrics.facts.learner_facts` (or of the target audience, for
 adoption), written as an Ibis expression, so the engine does the work and only the per-cell result reaches

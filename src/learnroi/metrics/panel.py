@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from learnroi.core.errors import DataError, SpecError
+from learnroi.core.errors import DataError, SpecError, UsageError
 from learnroi.core.options import Period, check_option
 from learnroi.core.program import parse_spec
 from learnroi.metrics.engine import as_naive, collect, has_table, month, month_index, scalar, table
@@ -206,12 +206,16 @@ def build_panel(
     *,
     period: str = "month",
     start: date | None = None,
+    baseline_months: int | None = None,
 ) -> Panel:
     """Build the employee x period panel of business KPI ``kpi`` for ``program_id``.
 
     ``start`` overrides the program start; by default it is the spec's ``program.start`` when the spec is
-    loaded in the store's ``programs`` table, else read from the data: randomized = the month of the treatment arm's first LMS event (else the first assignment), staggered = the first wave's
-    start month, observational = the first enrolment month.
+    loaded in the store's ``programs`` table, else read from the data: randomized = the month of the treatment
+    arm's first LMS event (else the first assignment), staggered = the first wave's start month,
+    observational = the first enrolment month. ``baseline_months`` limits the CUPED baseline to that many
+    months before the start (the spec's ``pilot.baseline_months``); default: every earlier month.
+    Employees outside a randomization (no ``assignments`` row) stay in the panel with ``arm`` None.
     """
     check_option(period, Period, "period")
     perf = table(backend, "performance")
@@ -266,7 +270,16 @@ def build_panel(
         baseline = ibis.null("float64")
     else:
         w = ibis.window(group_by="employee_id")
-        baseline = j.value.mean(where=j.period_d < start_lit).over(w)
+        pre = j.period_d < start_lit
+        if baseline_months is not None:
+            if baseline_months < 1:
+                raise UsageError(
+                    f"baseline_months must be at least 1; got {baseline_months}",
+                    hint="Pass the number of pre-period months to average, or None for all of them.",
+                )
+            lo = (pd.Timestamp(start) - pd.DateOffset(months=baseline_months)).date()
+            pre = pre & (j.period_d >= ibis.literal(lo, type="date"))
+        baseline = j.value.mean(where=pre).over(w)
     treated = j.first_treated.notnull() & (j.period_d >= j.first_treated)
     out = j.select(
         employee_id=j.employee_id,
