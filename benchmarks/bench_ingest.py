@@ -3,6 +3,8 @@ xAPI JSON-lines throughput. Each measurement runs in its own process so peak RSS
 
     .venv/bin/python benchmarks/bench_ingest.py --rows 10000000 --statements 1000000
 
+``--memory 768MB`` (repeatable) adds a learnroi run with that DuckDB cap; ``--statements 0`` skips xAPI.
+
 Targets (issue "Measure, part 1"): CSV ingest <= 2x the bare read_csv time, peak RSS <= 1.5 GB;
 xAPI >= 100k statements/s. Results go to benchmarks/README.md by hand, with the command.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -70,12 +73,16 @@ def _child(mode: str, path: str, db: str) -> None:
     print(json.dumps({"mode": mode, "seconds": secs, "rows": rows, "peak_mb": peak_mb}))
 
 
-def _run(mode: str, path: Path, db: Path) -> dict[str, float]:
+def _run(mode: str, path: Path, db: Path, memory: str | None = None) -> dict[str, float]:
+    env = dict(os.environ)
+    if memory:
+        env["LEARNROI_INGEST_MEMORY"] = memory
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path), str(db)],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -84,6 +91,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--statements", type=int, default=1_000_000)
+    ap.add_argument(
+        "--memory",
+        action="append",
+        default=[],
+        help="LEARNROI_INGEST_MEMORY for an extra learnroi run on the same file (repeatable, e.g. 768MB)",
+    )
     ap.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "DB"))
     args = ap.parse_args()
     if args.child:
@@ -101,6 +114,15 @@ def main() -> None:
             f"  learnroi ingest lms:           {ours['seconds']:.1f} s, peak {ours['peak_mb']:.0f} MB "
             f"({ours['seconds'] / bare['seconds']:.2f}x; loaded {int(ours['rows']):,})"
         )
+        for cap in args.memory:
+            (tmp / "store.duckdb").unlink(missing_ok=True)
+            o = _run("lms", csv, tmp / "store.duckdb", cap)
+            print(
+                f"  learnroi, LEARNROI_INGEST_MEMORY={cap}: {o['seconds']:.1f} s, peak {o['peak_mb']:.0f} MB "
+                f"({o['seconds'] / bare['seconds']:.2f}x)"
+            )
+        if args.statements <= 0:
+            return
         jl = tmp / "statements.jsonl"
         duckdb.sql(GEN_XAPI.format(n=args.statements, path=jl))
         x = _run("xapi", jl, tmp / "xapi.duckdb")

@@ -54,8 +54,10 @@ def run(*args: str) -> tuple[int, str, str]:
             from learnroi.cli import common
 
             common.err_console.file = buf
-            code = report_error(result.exception)
-            common.err_console.file = sys.stderr
+            try:
+                code = report_error(result.exception)
+            finally:
+                common.err_console._file = None  # back to following sys.stderr (pytest's capture swaps it)
         err += buf.getvalue()
     return code, result.stdout, err
 

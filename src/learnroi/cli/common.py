@@ -7,6 +7,7 @@ usage); any other exception is a bug: one line says so and where the traceback w
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
@@ -58,9 +59,21 @@ def _default(o: object) -> object:
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
+def _finite(obj: object) -> object:
+    """NaN and infinities become null: JSON has no such numbers, and "not computed" is what they mean here."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def print_json(payload: object) -> None:
-    """Print JSON to stdout (no rich markup, so other tools can parse it)."""
-    sys.stdout.write(json.dumps(payload, indent=2, default=_default, allow_nan=False) + "\n")
+    """Print JSON to stdout (no rich markup, so other tools can parse it); NaN is printed as null."""
+    text = json.dumps(_finite(json.loads(json.dumps(payload, default=_default))), indent=2, allow_nan=False)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

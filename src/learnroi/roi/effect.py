@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scipy import stats
+
 from learnroi.attribution.result import EffectResult
 from learnroi.core.errors import SpecError, UsageError
 from learnroi.core.program import Hypothesis
@@ -81,7 +83,7 @@ class EffectInput:
         return cls(
             kpi=name,
             estimate=float(result.estimate),
-            std_error=_non_negative(result.std_error),
+            std_error=_interval_se(result),
             identified=bool(result.identified) and not from_estimates,
             reasons=reasons,
             source="estimates" if from_estimates else "attributed",
@@ -129,6 +131,19 @@ class EffectInput:
             "decay_profile": list(self.decay_profile) if self.decay_profile else None,
             "notes": list(self.notes),
         }
+
+
+def _interval_se(result: EffectResult) -> float:
+    """The standard error the ROI draws use: the larger of the reported SE and the one implied by the
+    result's own interval. Designs that widen their interval beyond ±z·SE (a t(G−1) or wild bootstrap-t
+    critical value with few clusters) must widen the ROI range too, or it covers less than the effect."""
+    se = _non_negative(result.std_error)
+    if not result.terms:
+        return se
+    lo, hi = result.conf_int()
+    z = float(stats.norm.ppf(0.5 + result.terms[0].level / 2))
+    implied = (hi - lo) / (2 * z) if math.isfinite(lo) and math.isfinite(hi) else 0.0
+    return max(se, implied)
 
 
 def _non_negative(x: float) -> float:

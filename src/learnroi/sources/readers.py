@@ -24,6 +24,8 @@ import pyarrow as pa
 from learnroi.core.errors import DataError
 
 FileFormat = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
+ROW_FROM_ROWID = "CAST(NULL AS BIGINT)"
+"""``Staged.row_expr`` of a streamed CSV: ``_row`` is filled from the typed table's rowid (file order)."""
 SNIFF_BYTES = 1 << 20
 
 _HINT_FORMAT = (
@@ -60,6 +62,7 @@ class Staged:
     rows: int
     rejected: int
     row_expr: str = "_row"
+    """SQL giving each row's number; :data:`ROW_FROM_ROWID` when the rows are numbered after typing."""
     lazy_rejects: str | None = None
     """Set when ``table`` is a streaming ``read_csv`` subquery, not a staged copy: the name of DuckDB's
     rejects table to check once the typing query ran (any reject means: stage the file properly)."""
@@ -179,12 +182,14 @@ def lazy_csv(
     rej_t, rej_s = f"{name}_rejerr", f"{name}_rejscan"
     rejects = f"{name}_rej"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rejects} (_row BIGINT, value VARCHAR, reason VARCHAR)")
+    # no row_number() here: a window serializes the whole typing query on one thread. The caller numbers
+    # the rows afterwards from the rowid of a table filled in file order (preserve_insertion_order).
     table = (
-        f"(SELECT row_number() OVER () AS _row, * FROM read_csv({src}, {opts}, store_rejects = true, "
+        f"(SELECT * FROM read_csv({src}, {opts}, store_rejects = true, "
         f"rejects_table = {sql_str(rej_t)}, rejects_scan = {sql_str(rej_s)}))"
     )
     header = tuple(str(c[0]) for c in cols)
-    return Staged(raw, table, rejects, header, -1, 0, lazy_rejects=rej_t)
+    return Staged(raw, table, rejects, header, -1, 0, row_expr=ROW_FROM_ROWID, lazy_rejects=rej_t)
 
 
 def drop_lazy_rejects(con: duckdb.DuckDBPyConnection, staged: Staged) -> int:

@@ -16,7 +16,7 @@ from learnroi.core.errors import DataError
 from learnroi.sources.canonical import canonical_sql
 from learnroi.sources.identity import normalize, pseudonym
 from learnroi.sources.mapping import Mapping
-from learnroi.sources.readers import Staged, drop_lazy_rejects, ident, sql_str
+from learnroi.sources.readers import ROW_FROM_ROWID, Staged, drop_lazy_rejects, ident, sql_str
 from learnroi.sources.schema import TableSpec
 from learnroi.store.result import FileCounts
 
@@ -108,12 +108,14 @@ def load_staged(
     )
     if staged.lazy_rejects:
         try:
-            con.execute(typed_sql)
+            _in_file_order(con, typed_sql)
         except duckdb.Error:  # the streamed read failed: the staged path reads again and explains
             drop_lazy_rejects(con, staged)
             raise Restage(staged.raw.label) from None
     else:
-        con.execute(typed_sql)
+        _in_file_order(con, typed_sql)
+    if staged.row_expr == ROW_FROM_ROWID:
+        _number_rows(con, staged)
     if staged.lazy_rejects:
         if drop_lazy_rejects(con, staged):
             con.execute("DROP TABLE _typed")
@@ -164,9 +166,12 @@ def load_staged(
     present = {str(r[0]) for r in con.execute("DESCRIBE _good").fetchall()}
     cols = [c for c in cols if c in present]
     col_sql = ", ".join(ident(c) for c in cols)
-    con.execute(
+    # the physical order of hist rows carries no meaning (_file, _row keep the lineage): an unordered
+    # insert is parallel and measured 2x cheaper at 10M rows than an order-preserving one
+    _unordered(
+        con,
         f"INSERT INTO {hist} ({col_sql}, _key, _hash, _batch_id, _superseded_by, _file, _row) "
-        f"SELECT {col_sql}, _key, _hash, {ctx.batch_id}, NULL, {sql_str(label)}, _row FROM _good"
+        f"SELECT {col_sql}, _key, _hash, {ctx.batch_id}, NULL, {sql_str(label)}, _row FROM _good",
     )
     loaded = _count(con, "SELECT count(*) FROM _good")
     _track_identities(ctx, spec)
@@ -179,6 +184,47 @@ def load_staged(
     if counts.rows_read != loaded + quarantined + skipped:
         raise AssertionError(f"row accounting broke on {label}: {counts}")
     return counts
+
+
+def _setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    row = con.execute(f"SELECT current_setting('{name}')").fetchone()
+    return str(row[0]).lower() if row else "true"
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """``_row`` of a streamed CSV from the rowid of ``_typed``, which was filled in file order.
+
+    A ``row_number()`` window in the typing query ran it on one thread; numbering afterwards keeps it
+    parallel. Rowids inside a transaction start at 2^55, hence ``rowid - min(rowid) + 1``; an UPDATE of
+    the one column is ~30x cheaper than copying the table with a new column (measured at 3M rows).
+    """
+    row = con.execute("SELECT min(rowid), max(rowid), count(*) FROM _typed").fetchone()
+    first, last, n = (int(v) if v is not None else 0 for v in (row or (0, 0, 0)))
+    if n and last - first + 1 != n:  # never seen; if DuckDB ever leaves gaps, number a staged copy
+        con.execute("DROP TABLE _typed")
+        drop_lazy_rejects(con, staged)
+        raise Restage(staged.raw.label)
+    con.execute(f"UPDATE _typed SET _row = rowid - {first} + 1")
+
+
+def _in_file_order(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run ``sql`` with insertion order preserved (the rowid numbering relies on it)."""
+    before = _setting(con, "preserve_insertion_order")
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        con.execute(sql)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {before}")
+
+
+def _unordered(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run ``sql`` letting DuckDB reorder rows (for inserts whose row order carries no meaning)."""
+    before = _setting(con, "preserve_insertion_order")
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(sql)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {before}")
 
 
 _SAME_EVENT = (
