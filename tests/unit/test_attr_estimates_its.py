@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from learnroi.attribution.estimates import estimate_isolation, estimates_from_frame, isolate_benefit
+from learnroi.attribution.estimates import (
+    estimate_isolation,
+    estimates_from_frame,
+    isolate_benefit,
+    phillips_claims,
+)
 from learnroi.attribution.its import its, segmented_regression
 from learnroi.attribution.mediation import mediation
 from learnroi.core.errors import DataError
@@ -49,6 +54,49 @@ def test_estimates_from_survey_frame() -> None:
     assert res.estimate == pytest.approx((50 + 50) / 4)
     with pytest.raises(DataError, match="surveys"):
         estimates_from_frame(df, kpi="errors", program_id="p")
+
+
+def test_one_rule_set_lowest_claim_one_sided_fence() -> None:
+    """The Phillips rules of the module docstring: the lowest claim per person counts, a claim above
+    Q3 + 3 IQR of the per-person claims counts zero, an unusually *low* claim is kept (dropping it would
+    raise the estimate), and the fence still screens when most claims are equal (a MAD rule would not)."""
+    imp = np.array([100.0, 50, 100, 100, 100, 100, 100_000, -300])
+    share = np.full(8, 0.5)
+    conf = np.array([0.8, 1.0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
+    who = ["E1", "E1", "E2", "E3", "E4", "E5", "E6", "E7"]
+    pc = phillips_claims(imp, share, conf, subject=who, n_participants=10)
+    # E1 = min(40, 25); E2..E5 = 40; E6 = 40,000 is far out (counted 0); E7 = -120 kept; 3 non-respondents
+    want = np.array([25.0, 40, 40, 40, 40, 0, -120, 0, 0, 0])
+    np.testing.assert_allclose(pc.claims, want)
+    assert (pc.n_people, pc.n_extreme, pc.n_used, pc.n_non_respondents) == (7, 1, 6, 3)
+    assert pc.se == pytest.approx(want.std(ddof=1) / np.sqrt(10))
+    same = np.array([40.0] * 5 + [41.0])
+    assert phillips_claims(same, np.ones(6), np.ones(6)).n_extreme == 1  # MAD = 0, IQR fence still screens
+    with pytest.raises(DataError, match="participants"):
+        phillips_claims(imp, share, conf, subject=who, n_participants=3)
+
+
+def test_attribution_and_roi_agree_on_one_survey() -> None:
+    """The design chooser's labelled fallback and the estimate-based ROI read the same survey the same
+    way (they used to apply different extreme rules and only the ROI took the lowest claim per person)."""
+    from learnroi.roi import effect_from_estimates
+
+    survey = pd.DataFrame(
+        {
+            "program_id": ["p"] * 7,
+            "subject_id": ["E1", "E1", "E2", "E3", "E4", "E5", "E6"],
+            "kpi": ["k"] * 7,
+            "improvement": [100.0, 50, 100, 100, 100, 100, 100_000],
+            "share_attributed": [0.5] * 7,
+            "confidence": [0.8, 1.0, 0.8, 0.8, 0.8, 0.8, 0.8],
+        }
+    )
+    attr = estimates_from_frame(survey, kpi="k", program_id="p", n_participants=10)
+    roi = effect_from_estimates(survey, "k", participants=10, program="p")
+    assert attr.estimate == pytest.approx(roi.estimate)
+    assert attr.estimate == pytest.approx((25 + 4 * 40) / 10)
+    assert attr.terms[0].std_error == pytest.approx(roi.std_error)
+    assert attr.extra["n_respondents"] == 6
 
 
 def test_segmented_regression_matches_statsmodels_hac() -> None:

@@ -27,9 +27,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy import stats
 
-from learnroi.attribution.did import codes, frame_columns, numeric
 from learnroi.attribution.result import Diagnostic, EffectResult, Term
-from learnroi.attribution.twfe import EXACT_MAX_LEVELS, TwfeFit, compact, drop_singletons, nested_in, twfe_fit
+from learnroi.attribution.twfe import EXACT_MAX_LEVELS, TwfeFit, nested_in, panel_arrays, twfe_fit
 from learnroi.core.errors import UsageError
 from learnroi.core.options import check_option
 
@@ -186,13 +185,7 @@ def wild_cluster_bootstrap(
     ``unit``); a 2x2 panel DiD is the case with two periods and ``treat = treated x post``."""
     check_option(weights, BootWeights, "weights")
     cluster = cluster or unit
-    f = frame_columns(df, [outcome, treat, unit, time, cluster])
-    y, x = numeric(f, outcome), numeric(f, treat)
-    fa, fb, cl = codes(f, unit), codes(f, time), codes(f, cluster)
-    keep = drop_singletons(fa, fb)
-    if not keep.all():
-        y, x = y[keep], x[keep]
-        fa, fb, cl = (compact(a[keep]) for a in (fa, fb, cl))
+    y, x, fa, fb, cl, _ = panel_arrays(df, outcome, treat, unit, time, cluster)
     if int(fb.max()) + 1 > EXACT_MAX_LEVELS or not nested_in(fa, cl):
         raise UsageError(
             f"the wild cluster bootstrap needs each {unit} inside one {cluster} and few {time} levels",

@@ -389,7 +389,18 @@ def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) ->
     h = replace(
         h, conf_low=h.estimate - crit * h.std_error, conf_high=h.estimate + crit * h.std_error, p_value=pval
     )
-    res = replace(res, terms=(h, *res.terms[1:]), extra={**res.extra, "critical_value": crit})
+    es = cs.event_study()[["event_time", "estimate", "std_error", "conf_low", "conf_high"]].astype(float)
+    es = es.assign(event_time=es.event_time * k)  # in months (one period is k months)
+    es = es.astype(object).where(es.notna(), None)  # the reference period has no interval: None, not NaN
+    res = replace(
+        res,
+        terms=(h, *res.terms[1:]),
+        extra={
+            **res.extra,
+            "critical_value": crit,
+            "event_study": es.to_dict(orient="records"),
+        },
+    )
     joint = _joint_pretest(cs, data, info)
     drift = _pre_drift(cs, data, people, info, k, offset)
     if not drift.passed:

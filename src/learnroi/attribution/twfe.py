@@ -98,6 +98,22 @@ def nested_in(f: Ints, cl: Ints) -> bool:
     return bool(np.all(owner[f] == cl))
 
 
+def panel_arrays(
+    df: Any, outcome: str, treat: str, unit: str, time: str, cluster: str
+) -> tuple[Arr, Arr, Ints, Ints, Ints, int]:
+    """``y, x`` and compact unit / time / cluster codes of a panel frame, singleton fixed-effect groups
+    dropped (as pyfixest does), and how many rows were dropped."""
+    f = frame_columns(df, [outcome, treat, unit, time, cluster])
+    y, x = numeric(f, outcome), numeric(f, treat)
+    fa, fb, cl = codes(f, unit), codes(f, time), codes(f, cluster)
+    keep = drop_singletons(fa, fb)
+    dropped = int(np.sum(~keep))
+    if dropped:
+        y, x = y[keep], x[keep]
+        fa, fb, cl = (compact(a[keep]) for a in (fa, fb, cl))
+    return y, x, fa, fb, cl, dropped
+
+
 @dataclass(frozen=True)
 class TwfeFit:
     """The numbers behind :func:`twfe`, for the bootstrap and the benchmarks."""
@@ -149,14 +165,7 @@ def twfe(
     """Two-way fixed effects ``outcome ~ treat | unit + time`` with CRV1 standard errors clustered on
     ``cluster`` (default: ``unit``). Same coefficient and SE as pyfixest/fixest."""
     cluster = cluster or unit
-    f = frame_columns(df, [outcome, treat, unit, time, cluster])
-    y, x = numeric(f, outcome), numeric(f, treat)
-    fa, fb, cl = codes(f, unit), codes(f, time), codes(f, cluster)
-    keep = drop_singletons(fa, fb)
-    dropped = int(np.sum(~keep))
-    if dropped:
-        y, x = y[keep], x[keep]
-        fa, fb, cl = (compact(a[keep]) for a in (fa, fb, cl))
+    y, x, fa, fb, cl, dropped = panel_arrays(df, outcome, treat, unit, time, cluster)
     fit = twfe_fit(y, x, fa, fb, cl)
     tq = float(stats.t.ppf(0.5 + level / 2, fit.clusters - 1))
     p = float(2 * stats.t.sf(abs(fit.coef / fit.se), fit.clusters - 1))

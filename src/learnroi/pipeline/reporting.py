@@ -12,6 +12,7 @@ from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.design.registry import list_hypotheses
 from learnroi.metrics import compute_all, connect
 from learnroi.pipeline.analysis import ProgramAnalysis
+from learnroi.pipeline.forecast import forecast_program
 from learnroi.report import ReportData, build_program_section, build_report_data
 from learnroi.store import Store
 
@@ -79,8 +80,10 @@ def build_report(
     *,
     truth: dict[str, Any] | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
+    forecast_draws: int = 20_000,
 ) -> ReportData:
-    """One report-data object for ``analyses``; every exporter reads only this."""
+    """One report-data object for ``analyses``; every exporter reads only this (with each program's
+    pre-pilot forecast per hypothesis, :func:`learnroi.pipeline.forecast.forecast_program`)."""
     hyps = _hypotheses(store)
     sections = []
     for a in analyses:
@@ -97,6 +100,7 @@ def build_report(
                 competency=_competency(store, a.spec.id, min_cell),
                 hypotheses=prog_hyps,
                 truth=_program_truth(truth, a.spec.id, a.kpi),
+                forecast=forecast_program(store, a.spec, draws=forecast_draws),
                 min_cell=min_cell,
             )
         )

@@ -33,6 +33,7 @@ from learnroi.report.data import (
     RoiFigures,
     as_number,
 )
+from learnroi.report.evidence import evidence_chain, forecast_view
 from learnroi.report.model import decay_factors, discount_factors
 from learnroi.report.tables import Table, pick, records_or_empty, suppress, to_table
 
@@ -269,6 +270,7 @@ def build_program_section(
     hypotheses: Any = None,
     template: Mapping[str, Mapping[str, Any]] | None = None,
     truth: Mapping[str, Any] | None = None,
+    forecast: Sequence[Any] | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
 ) -> ProgramSection:
     """One program's section from plain inputs.
@@ -282,6 +284,9 @@ def build_program_section(
     ``kpis``/``cohorts``: KPI frames with an ``n`` column (all with an optional ``suppressed`` flag).
     ``template``: per KPI the practitioner's ``baseline_x`` and ``post_y`` (the naive contrast).
     ``truth``: the simulator's true ``roi_pct, benefit, cost, att`` (demo only).
+    ``forecast``: the pre-pilot ``ForecastResult`` per hypothesis (``learnroi.roi.forecast_roi``), shown
+    apart from the measured ROI and labelled "forecast". The section's chain of evidence (levels 1-5) is
+    built from the rest (:func:`learnroi.report.evidence.evidence_chain`).
     """
     roi_d = _as_dict(roi)
     alt_d = _as_dict(alt_roi)
@@ -327,7 +332,7 @@ def build_program_section(
     horizon = int(model_roi.get("horizon_months") or spec.program.horizon_months)
     links = _kpi_model(spec, kpi, model_roi, e_d, (template or {}).get(kpi, {}))
     links = tuple(_with_custom_value(k, model_roi, assumptions, horizon, spec) for k in links)
-    return ProgramSection(
+    section = ProgramSection(
         program_id=spec.id,
         name=spec.program.name,
         audience=spec.program.audience,
@@ -359,7 +364,15 @@ def build_program_section(
         truth=MappingProxyType(dict(truth)) if truth else None,
         learners=learners,
         notes=tuple(str(n) for n in [*(model_roi.get("rules") or ()), *(model_roi.get("notes") or ())]),
+        forecast=tuple(forecast_view(f, _kpi_unit(spec, f)) for f in forecast or ()),
     )
+    return replace(section, evidence=evidence_chain(section))
+
+
+def _kpi_unit(spec: ProgramSpec, forecast: Any) -> str:
+    kpi = forecast.get("kpi") if isinstance(forecast, Mapping) else getattr(forecast, "kpi", None)
+    link = spec.kpi(str(kpi or ""))
+    return link.unit if link is not None else ""
 
 
 def _learners(funnel: Table, roi_learners: Any, n: int) -> int | None:

@@ -138,6 +138,39 @@ class EffectView:
 
 
 @dataclass(frozen=True)
+class ForecastView:
+    """One hypothesis' forecast made before the pilot (``learnroi.roi.ForecastResult``): never the measured
+    ROI, and labelled "forecast" wherever it is shown."""
+
+    hypothesis_id: str
+    kpi: str
+    assumed_effect: float | None
+    effect_unit: str
+    """The KPI's unit (assumed effect, break-even effect and MDE are all in it)."""
+    roi_pct: float | None
+    roi_conf_low: float | None
+    roi_conf_high: float | None
+    p_roi_positive: float | None
+    break_even_effect: float | None
+    mde: float | None
+    n_available: int | None
+    can_detect_break_even: bool | None
+    verdict: str
+    basis: str = "forecast"
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """One link of the chain of evidence (Kirkpatrick levels 1-4, Phillips level 5 ROI)."""
+
+    level: int
+    name: str
+    evidence: str
+    strength: str
+    has_data: bool
+
+
+@dataclass(frozen=True)
 class ProgramSection:
     """Everything the report shows about one program. Built by :func:`build_program_section`."""
 
@@ -173,6 +206,10 @@ class ProgramSection:
     learners: int | None = None
     notes: tuple[str, ...] = ()
     """The Phillips rules applied and how the inputs were built (from the ROI result)."""
+    forecast: tuple[ForecastView, ...] = ()
+    """Forecasts made before the pilot, one per hypothesis: shown apart from the measured ROI."""
+    evidence: tuple[EvidenceLink, ...] = ()
+    """The chain of evidence, level 1 (reaction) to level 5 (ROI); see :mod:`learnroi.report.evidence`."""
 
     @property
     def headline(self) -> RoiFigures | None:

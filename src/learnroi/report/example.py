@@ -16,7 +16,7 @@ from learnroi.attribution.result import Diagnostic, EffectResult, Term
 from learnroi.core.program import parse_spec, spec_hash
 from learnroi.report.build import build_program_section, build_report_data
 from learnroi.report.data import ReportData
-from learnroi.roi import EffectInput, compute_roi
+from learnroi.roi import EffectInput, compute_roi, forecast_roi
 
 SALES_TOML = """
 [program]
@@ -164,6 +164,18 @@ def example_inputs() -> dict[str, Any]:
         draws=20_000,
         seed=7,
     )
+    sales_forecast = forecast_roi(
+        sales,
+        "H1",
+        baseline=9540.0,
+        kpi_sd=2500.0,
+        rho=0.5,
+        n_available=412,
+        ledger=ledger,
+        participant_time=time_frame,
+        draws=20_000,
+        seed=7,
+    )
     onb_effect = EffectResult(
         method="did",
         design="observational",
@@ -203,6 +215,7 @@ def example_inputs() -> dict[str, Any]:
         "forecast": forecast,
         "sales_effect": sales_effect,
         "sales_roi": sales_roi,
+        "sales_forecast": sales_forecast,
         "onb_effect": onb_effect,
         "onb_roi": onb_roi,
         "onb_alt": onb_alt,
@@ -249,6 +262,7 @@ def example_report_data(*, with_truth: bool = True, small_cells: bool = True) ->
         ],
         template={"revenue": {"baseline_x": 9540.0, "post_y": 10450.0}},
         truth={"roi_pct": 75.0, "att": 330.0, "benefit": 410000.0, "cost": 236000.0} if with_truth else None,
+        forecast=[x["sales_forecast"]],
     )
     onb_sec = build_program_section(
         x["onboarding"],

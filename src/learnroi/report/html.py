@@ -1,8 +1,8 @@
 """The self-contained HTML dashboard: one file, the Vega bundle and every chart specification inlined.
 
 Executive tiles first (ROI gauge, funnel, competency gain, impact per learner, cost breakdown, drivers
-and actions), practitioner detail after (design and diagnostics, event study, balance, tornado, ROI
-distribution, scenarios, assumptions with sources, intangibles, hypotheses, methods). The report data's
+and actions), practitioner detail after (chain of evidence, design and diagnostics, the labelled pre-pilot
+forecast, event study, balance, tornado, ROI distribution, scenarios, assumptions with sources, intangibles, hypotheses, methods). The report data's
 JSON twin is embedded as ``<script id="report-data">``. Opens offline: no network request is made.
 """
 
@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from learnroi.report import charts
 from learnroi.report.data import ProgramSection, ReportData
+from learnroi.report.evidence import forecast_display
 from learnroi.report.fmt import money
 from learnroi.report.view import (
     batches_view,
@@ -73,6 +74,7 @@ def _section(p: ProgramSection, specs: dict[str, Any]) -> dict[str, Any]:
         ],
         "tables": [t for t in tables if t],
         "hypotheses": table_view("hypotheses", "Hypothesis registry", p.hypotheses),
+        "forecasts": [(fc, forecast_display(fc)) for fc in p.forecast],
     }
 
 

@@ -18,7 +18,9 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from learnroi.report.data import ProgramSection, ReportData
+from learnroi.report.evidence import forecast_rows
 from learnroi.report.model import ADOPTION, DISCOUNT, HALF_LIFE, REACH, ModelInputs, ModelValues, evaluate
+from learnroi.report.tables import to_table
 from learnroi.report.xlsx_common import (
     NOT_IDENTIFIED,
     Formats,
@@ -370,8 +372,25 @@ def _write_calculation(
     return out
 
 
+def _write_forecast(ws: Worksheet, f: Formats, data: ReportData) -> None:
+    """Pre-pilot forecasts, one row per hypothesis: static values, labelled FORECAST, never the measured ROI."""
+    ws.set_column(0, 12, 18)
+    ws.write(0, 0, "FORECAST (before the pilot) — not the measured ROI", f.title)
+    ws.write(
+        1,
+        0,
+        "Planning figures from the hypotheses' assumed effects; the measured ROI is on Calculation.",
+        f.note,
+    )
+    r = 3
+    for p in data.programs:
+        ws.write(r, 0, p.name, f.section)
+        r = write_table(ws, f, r + 1, "FORECAST per hypothesis", to_table(forecast_rows(p.forecast)))
+
+
 def write_xlsx(data: ReportData, path: Path | str) -> Path:
-    """Write the live ROI workbook: Summary, Inputs/Calculation per program, KPIs, Cohorts, Provenance."""
+    """Write the live ROI workbook: Summary, Inputs/Calculation per program, KPIs, Cohorts, Forecast (when
+    any program has one), Provenance."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(out))
@@ -398,6 +417,8 @@ def write_xlsx(data: ReportData, path: Path | str) -> Path:
         rk = write_table(kpis, f, rk, "KPIs", p.kpi_table)
         cohorts.write(rc, 0, p.name, f.title)
         rc = write_table(cohorts, f, rc + 1, "Cohorts", p.cohorts)
+    if any(p.forecast for p in data.programs):
+        _write_forecast(wb.add_worksheet("Forecast"), f, data)
     write_provenance(wb.add_worksheet("Provenance"), f, data)
     wb.close()
     return out

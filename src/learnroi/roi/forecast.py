@@ -24,7 +24,7 @@ from learnroi.core.errors import SpecError, UsageError
 from learnroi.core.program import Hypothesis, ProgramSpec
 from learnroi.roi.compute import compute_roi
 from learnroi.roi.effect import EffectInput
-from learnroi.roi.result import TIDY_COLUMNS, RoiResult, _clean
+from learnroi.roi.result import TIDY_COLUMNS, RoiResult, _clean, tidy_row
 from learnroi.roi.rules import PhillipsRules
 
 if TYPE_CHECKING:
@@ -80,19 +80,21 @@ class ForecastResult:
         r = self.roi
         method = f"forecast ({self.hypothesis_id})"
         rows: list[dict[str, Any]] = [
-            _row("roi_pct", r.roi_pct, r.draws, method, r.roi_std, r.roi_conf_low, r.roi_conf_high),
-            _row("p_roi_positive", r.p_roi_positive, r.draws, method),
-            _row("benefit", r.benefit, r.draws, method),
-            _row("cost", r.cost, r.draws, method),
-            _row("net_benefit", r.net_benefit, r.draws, method),
-            _row("assumed_effect", self.effect, None, method),
-            _row("break_even_effect", self.break_even_effect, None, method),
-            _row("mde", self.mde, self.n_available, f"{method}; {self.power_method}"),
-            _row("power_at_assumed", self.power_at_assumed, self.n_available, method),
-            _row("power_at_break_even", self.power_at_break_even, self.n_available, method),
-            _row("n_required_break_even", self.n_required_break_even, None, method),
+            tidy_row("roi_pct", r.roi_pct, r.draws, method, r.roi_std, r.roi_conf_low, r.roi_conf_high),
+            tidy_row("p_roi_positive", r.p_roi_positive, r.draws, method),
+            tidy_row("benefit", r.benefit, r.draws, method),
+            tidy_row("cost", r.cost, r.draws, method),
+            tidy_row("net_benefit", r.net_benefit, r.draws, method),
+            tidy_row("assumed_effect", self.effect, None, method),
+            tidy_row("break_even_effect", self.break_even_effect, None, method),
+            tidy_row("mde", self.mde, self.n_available, f"{method}; {self.power_method}"),
+            tidy_row("power_at_assumed", self.power_at_assumed, self.n_available, method),
+            tidy_row("power_at_break_even", self.power_at_break_even, self.n_available, method),
+            tidy_row("n_required_break_even", self.n_required_break_even, None, method),
         ]
-        return pd.DataFrame(rows, columns=TIDY_COLUMNS).astype({"estimate": float, "std_error": float})
+        out = pd.DataFrame(rows, columns=TIDY_COLUMNS).astype({"estimate": float, "std_error": float})
+        out["estimate"] = out["estimate"].where(np.isfinite(out["estimate"]))  # an infinite MDE -> NaN
+        return out
 
     def summary(self) -> str:
         r = self.roi
@@ -353,28 +355,6 @@ def _ratio(x: float | None, base: float) -> float | None:
     if x is None or base == 0 or not math.isfinite(x):
         return None
     return x / base
-
-
-def _row(
-    term: str,
-    est: float | None,
-    n: int | None,
-    method: str,
-    se: float | None = None,
-    lo: float | None = None,
-    hi: float | None = None,
-) -> dict[str, Any]:
-    est = None if est is None or not math.isfinite(est) else est
-    return {
-        "term": term,
-        "estimate": est,
-        "std_error": se,
-        "conf_low": lo,
-        "conf_high": hi,
-        "p_value": None,
-        "n": n,
-        "method": method,
-    }
 
 
 def _fmt_effect(x: float, unit: str) -> str:

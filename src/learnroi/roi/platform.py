@@ -30,7 +30,7 @@ from learnroi.core.errors import DataError, SpecError, UsageError
 from learnroi.roi import formulas
 from learnroi.roi.compute import _histogram
 from learnroi.roi.costs import as_pandas
-from learnroi.roi.result import TIDY_COLUMNS, RoiResult, _clean
+from learnroi.roi.result import TIDY_COLUMNS, RoiResult, _clean, tidy_row
 
 Array = NDArray[np.float64]
 MIN_DRAWS = 100
@@ -92,8 +92,8 @@ class PlatformRoiResult:
         method = "platform roi" + (" (incl. unattributed programs)" if self.include_unattributed else "")
         a = self.admin
         rows = [
-            _row("platform_cost", self.platform_cost, None, method),
-            _row(
+            tidy_row("platform_cost", self.platform_cost, None, method),
+            tidy_row(
                 "admin_hours_saved_per_month",
                 a["hours_saved"],
                 int(a["months_before"] + a["months_after"]),
@@ -102,7 +102,7 @@ class PlatformRoiResult:
                 a["hours_conf_low"],
                 a["hours_conf_high"],
             ),
-            _row(
+            tidy_row(
                 "admin_benefit", self.admin_benefit, self.draws, method, None, a["conf_low"], a["conf_high"]
             ),
         ]
@@ -110,7 +110,7 @@ class PlatformRoiResult:
             if p["included"]:
                 term = f"program_net_benefit:{p['program']}:{p['kpi']}"
                 rows.append(
-                    _row(
+                    tidy_row(
                         term,
                         p["net_benefit"],
                         self.draws,
@@ -121,10 +121,10 @@ class PlatformRoiResult:
                     )
                 )
         rows += [
-            _row("programs_net_benefit", self.programs_net_benefit, self.draws, method),
-            _row("benefit", self.benefit, self.draws, method),
-            _row("net_benefit", self.net_benefit, self.draws, method),
-            _row(
+            tidy_row("programs_net_benefit", self.programs_net_benefit, self.draws, method),
+            tidy_row("benefit", self.benefit, self.draws, method),
+            tidy_row("net_benefit", self.net_benefit, self.draws, method),
+            tidy_row(
                 "roi_pct",
                 self.roi_pct,
                 self.draws,
@@ -133,8 +133,8 @@ class PlatformRoiResult:
                 self.roi_conf_low,
                 self.roi_conf_high,
             ),
-            _row("p_roi_positive", self.p_roi_positive, self.draws, method),
-            _row("bcr", self.bcr, self.draws, method),
+            tidy_row("p_roi_positive", self.p_roi_positive, self.draws, method),
+            tidy_row("bcr", self.bcr, self.draws, method),
         ]
         return pd.DataFrame(rows, columns=TIDY_COLUMNS).astype({"estimate": float, "std_error": float})
 
@@ -484,27 +484,6 @@ def _program_draws(res: RoiResult, rng: np.random.Generator, n: int, notes: list
         return np.asarray(res.cost * roi / 100.0, dtype=float)
     notes.append(f"{res.program}: no simulated distribution stored, its net benefit counts as fixed")
     return np.full(n, float(res.net_benefit or 0.0))
-
-
-def _row(
-    term: str,
-    est: float | None,
-    n: int | None,
-    method: str,
-    se: float | None = None,
-    lo: float | None = None,
-    hi: float | None = None,
-) -> dict[str, Any]:
-    return {
-        "term": term,
-        "estimate": est,
-        "std_error": se,
-        "conf_low": lo,
-        "conf_high": hi,
-        "p_value": None,
-        "n": n,
-        "method": method,
-    }
 
 
 def _money(x: float | None, cur: str) -> str:

@@ -112,20 +112,20 @@ class RoiResult:
             "payback_months",
             "break_even_effect",
         ):
-            est = getattr(self, term)
-            row: dict[str, Any] = {
-                "term": term,
-                "estimate": est,
-                "std_error": None,
-                "conf_low": None,
-                "conf_high": None,
-                "p_value": None,
-                "n": self.draws,
-                "method": method,
-            }
             if term == "roi_pct":
-                row.update(std_error=self.roi_std, conf_low=self.roi_conf_low, conf_high=self.roi_conf_high)
-            rows.append(row)
+                rows.append(
+                    tidy_row(
+                        term,
+                        self.roi_pct,
+                        self.draws,
+                        method,
+                        self.roi_std,
+                        self.roi_conf_low,
+                        self.roi_conf_high,
+                    )
+                )
+            else:
+                rows.append(tidy_row(term, getattr(self, term), self.draws, method))
         return pd.DataFrame(rows, columns=TIDY_COLUMNS).astype({"estimate": float, "std_error": float})
 
     def summary(self) -> str:
@@ -199,6 +199,28 @@ class RoiResult:
             roi_std=_clean(self.roi_std),
         )
         return out
+
+
+def tidy_row(
+    term: str,
+    est: float | None,
+    n: int | None,
+    method: str,
+    se: float | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> dict[str, Any]:
+    """One row of the project's tidy table (``TIDY_COLUMNS``); ROI rows carry no p-value."""
+    return {
+        "term": term,
+        "estimate": est,
+        "std_error": se,
+        "conf_low": lo,
+        "conf_high": hi,
+        "p_value": None,
+        "n": n,
+        "method": method,
+    }
 
 
 def _clean(obj: Any) -> Any:
