@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from learnroi.report.data import ReportData
-from learnroi.report.evidence import evidence_chain, forecast_rows, forecast_view
+from learnroi.report.evidence import evidence_chain, forecast_display, forecast_rows, forecast_view
 from learnroi.report.example import example_inputs, example_report_data
 from learnroi.report.html import render_html
 from learnroi.report.xlsx import write_xlsx
@@ -112,3 +112,15 @@ def test_workbook_has_a_labelled_forecast_sheet(data: ReportData, tmp_path: Path
     fc = data.programs[0].forecast[0]
     assert any(isinstance(c, float) and c == pytest.approx(fc.roi_pct) for c in cells)
     assert cells.count("FORECAST (before the pilot)") == sum(len(p.forecast) for p in data.programs)
+
+
+def test_a_missing_forecast_says_why_and_shows_no_numbers() -> None:
+    v = forecast_view(
+        {"hypothesis_id": "H1", "kpi": "revenue", "verdict": "no forecast: 2 months of history"}
+    )
+    assert v.roi_pct is None
+    assert v.mde is None
+    shown = dict(forecast_display(v))
+    assert shown["forecast ROI"].startswith("n/a")
+    assert shown["pilot can detect the break-even effect"] == "n/a"
+    assert forecast_rows((v,))[0]["verdict"] == "no forecast: 2 months of history"

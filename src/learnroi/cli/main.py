@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from click.exceptions import ClickException, Exit
-from click.exceptions import UsageError as ClickUsageError
 
 from learnroi import __version__
 from learnroi.cli import (
@@ -63,19 +61,17 @@ for module in (
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning learnroi errors into messages and exit codes."""
+    """Entry point: run the app, turning learnroi errors into messages and exit codes.
+
+    Typer/click handle their own usage errors in standalone mode (usage text, exit 2); learnroi errors
+    become a message with a Hint (exit 1, or 2 for usage); anything else is a bug: one line naming the log
+    file that holds the traceback.
+    """
     try:
-        rc = app(args=argv, standalone_mode=False)
-    except Exit as exc:
-        sys.exit(exc.exit_code)
-    except ClickUsageError as exc:
-        exc.show()
-        sys.exit(2)
-    except ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, EOFError):
+        app(args=argv, standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
         sys.exit(report_error(exc))
-    sys.exit(rc if isinstance(rc, int) else 0)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from learnroi.core.errors import DataError
+from learnroi.core.program import ProgramSpec
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.design.registry import list_hypotheses
 from learnroi.metrics import compute_all, connect
@@ -70,6 +72,16 @@ def _hypotheses(store: Store) -> pd.DataFrame | None:
     return frame if not frame.empty else None
 
 
+def _forecasts(store: Store, spec: ProgramSpec, draws: int) -> list[Any]:
+    """The pre-pilot forecasts; when the store cannot support one (too little KPI history), each hypothesis
+    says why instead of failing the whole report."""
+    try:
+        return list(forecast_program(store, spec, draws=draws))
+    except DataError as err:
+        why = f"no forecast: {err}"
+        return [{"hypothesis_id": h.id, "kpi": h.kpi, "verdict": why} for h in spec.hypotheses]
+
+
 def _batches(store: Store) -> pd.DataFrame:
     return store.con.execute("SELECT * FROM batches ORDER BY 1").df()
 
@@ -100,7 +112,7 @@ def build_report(
                 competency=_competency(store, a.spec.id, min_cell),
                 hypotheses=prog_hyps,
                 truth=_program_truth(truth, a.spec.id, a.kpi),
-                forecast=forecast_program(store, a.spec, draws=forecast_draws),
+                forecast=_forecasts(store, a.spec, forecast_draws),
                 min_cell=min_cell,
             )
         )
