@@ -142,7 +142,9 @@ def test_unexpected_errors_are_logged_not_shown(tmp_path: Path) -> None:
     assert "Hint:" in proc.stderr or "logged to" in proc.stderr
 
 
-def test_forecast_is_labelled_and_uses_the_pilot_size(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_forecast_is_labelled_and_uses_the_pilot_size(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     """`roi --forecast`: one forecast per hypothesis, labelled, with break-even and the pilot's MDE side by side."""
     out, _ = demo
     proc = learnroi("roi", "--forecast", "--db", str(out / "learnroi.duckdb"), "--json", cwd=out)
@@ -155,4 +157,6 @@ def test_forecast_is_labelled_and_uses_the_pilot_size(demo: tuple[Path, subproce
         assert r["break_even_effect"] is not None
         assert r["verdict"]
     sales = next(r for r in rows if r["program"] == "sales-skills")
-    assert "reach" not in sales["n_source"], "a recorded randomized pilot is sized by its assignments (both arms)"
+    assert "reach" not in sales["n_source"], (
+        "a recorded randomized pilot is sized by its assignments (both arms)"
+    )

@@ -286,6 +286,11 @@ def _skip_reason(name: str, info: DesignInfo, people: pd.DataFrame, forced: str)
     )
 
 
+def _num(x: float) -> str:
+    """A number for a sentence: thousands separated, two decimals below 100, none above."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
 def _explain(
     design: str,
     ok: bool,
@@ -302,7 +307,7 @@ def _explain(
         "its": "the KPI's trend before the program is extended and compared with what happened after",
         "estimates": "participants said how much of their improvement was due to the program",
     }[design]
-    naive = "; ".join(f"{c.term} {c.estimate:,.3g}" for c in contrasts)
+    naive = "; ".join(f"{c.term} {_num(c.estimate)}" for c in contrasts)
     if not ok or result is None:
         return (
             f"We tried a {design} design ({what}) but will not claim an effect on {info.kpi}: "
@@ -311,8 +316,8 @@ def _explain(
         )
     lo, hi = result.conf_int()
     return (
-        f"Design: {design} — {what}. The program changed {info.kpi} by {result.estimate:,.3g} "
-        f"(95% interval {lo:,.3g} to {hi:,.3g}, {result.estimand}). "
+        f"Design: {design} — {what}. The program changed {info.kpi} by {_num(result.estimate)} "
+        f"(95% interval {_num(lo)} to {_num(hi)}, {result.estimand}). "
         f"Naive contrasts, shown only for comparison: {naive}."
     )
 
