@@ -22,20 +22,10 @@ from learnroi.core.errors import DataError
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.report.actions import Action, Driver
 from learnroi.report.tables import Table
+from learnroi.roi.result import CONTRACT_FIELDS
 
-ROI_FIELDS = (
-    "benefit",
-    "cost",
-    "net_benefit",
-    "roi_pct",
-    "roi_conf_low",
-    "roi_conf_high",
-    "p_roi_positive",
-    "bcr",
-    "payback_months",
-    "npv",
-    "break_even_effect",
-)
+ROI_FIELDS = tuple(f for f in CONTRACT_FIELDS if f not in ("program", "identified", "basis"))
+"""The numeric ``roi --json`` fields (contracts §1), taken from the ROI layer so the two cannot drift."""
 
 
 @dataclass(frozen=True)
