@@ -14,9 +14,11 @@ estimation (the stacked influence function is needed for nominal coverage), an A
 doubly robust (bias when the outcome model is wrong). The naive treated-vs-untreated difference at the
 same seeds: bias ~ +0.6, coverage ~2 %.
 
-Known and recorded: with the *estimated* score the Abadie–Imbens SE (which treats the score as known)
-is conservative here — coverage ~98 % — as Abadie & Imbens (2016, Econometrica 84(2)) show can happen;
-the test asserts only the lower band for that case.
+Matching on the *estimated* score: the Abadie–Imbens (2006) SE, which treats the score as known, is
+conservative here (coverage 98.2 % at this seed, mean SE 0.206 against a Monte Carlo SD of 0.163);
+the Abadie & Imbens (2016, Econometrica 84(2), Theorem 2) adjustment, the default when the logit fit is
+passed, brings it to 95.1 % (mean SE 0.160), so the full two-sided band is asserted for it and the
+old SE is kept as the failing contrast.
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ def sims() -> dict[str, np.ndarray]:
     y = 1 + 1.5 * x[..., 0] + 1.0 * x[..., 1] + tau * d + rng.normal(size=(R, N))
     truth = np.array([tau[r][d[r]].mean() for r in range(R)])
     out: dict[str, list[tuple[float, float]]] = {
-        k: [] for k in ("nn_true", "nn", "ipw", "aipw", "aipw_bad_outcome", "naive")
+        k: [] for k in ("nn_true", "nn", "nn_ai2006", "ipw", "aipw", "aipw_bad_outcome", "naive")
     }
     for r in range(R):  # replications; the estimators are vectorized within each
         fit = fit_propensity(x[r], d[r])
         out["nn_true"].append(match_att(y[r], p[r], nearest_neighbor_match(p[r], d[r]))[:2])
-        out["nn"].append(match_att(y[r], fit.score, nearest_neighbor_match(fit.score, d[r]))[:2])
+        mt = nearest_neighbor_match(fit.score, d[r])
+        out["nn"].append(match_att(y[r], fit.score, mt, fit=fit)[:2])  # se="ai2016" by default
+        out["nn_ai2006"].append(match_att(y[r], fit.score, mt, se="ai2006")[:2])
         out["ipw"].append(ipw(y[r], d[r], fit)[:2])
         out["aipw"].append(aipw(y[r], d[r], x[r], fit)[:2])
         out["aipw_bad_outcome"].append(aipw(y[r], d[r], x[r][:, :1] ** 2, fit)[:2])  # wrong outcome model
@@ -64,7 +68,7 @@ def sims() -> dict[str, np.ndarray]:
 
 def _bias_ok(est: np.ndarray, se: np.ndarray, truth: np.ndarray) -> bool:
     err = est - truth
-    return abs(err.mean()) <= max(0.1 * se.mean(), 3 * err.std(ddof=1) / math.sqrt(R))
+    return bool(abs(err.mean()) <= max(0.1 * se.mean(), 3 * err.std(ddof=1) / math.sqrt(R)))
 
 
 def _cover(est: np.ndarray, se: np.ndarray, truth: np.ndarray) -> float:
@@ -89,10 +93,12 @@ def test_aipw_is_doubly_robust(sims: dict[str, np.ndarray]) -> None:
 
 
 @pytest.mark.slow
-def test_matching_on_estimated_score_is_unbiased_and_conservative(sims: dict[str, np.ndarray]) -> None:
+def test_matching_on_estimated_score_has_nominal_coverage(sims: dict[str, np.ndarray]) -> None:
+    """Abadie–Imbens (2016) SE: nominal; the known-score (2006) SE on the same estimates: over-covers."""
     est, se = sims["nn"][:, 0], sims["nn"][:, 1]
     assert _bias_ok(est, se, sims["truth"])
-    assert _cover(est, se, sims["truth"]) >= COVER_LO
+    assert COVER_LO <= _cover(est, se, sims["truth"]) <= COVER_HI
+    assert _cover(est, sims["nn_ai2006"][:, 1], sims["truth"]) > COVER_HI
 
 
 @pytest.mark.slow

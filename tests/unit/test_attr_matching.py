@@ -19,6 +19,7 @@ from learnroi.attribution.matching import (
     overlap,
     trim_mask,
 )
+from learnroi.core.errors import LearnroiError
 
 
 def test_tie_goes_to_first_control_in_data_order() -> None:
@@ -52,6 +53,43 @@ def test_match_att_is_mean_of_matched_differences() -> None:
     assert att == pytest.approx(np.mean([5 - 3, 9 - 6, 4 - 1]))
     assert n1 == 3
     assert se > 0
+
+
+def _ai2016_by_loops(y: np.ndarray, d: np.ndarray, p: np.ndarray, Z: np.ndarray, tau: float) -> float:
+    """Abadie & Imbens (2016) Theorem 2 terms unit by unit (L = 2 covariance neighbours, M = 1)."""
+    n, n1 = len(y), d.sum()
+    f = p * (1 - p)
+    info = sum(f[i] * np.outer(Z[i], Z[i]) for i in range(n)) / n
+    c_t, tau_theta = np.zeros(Z.shape[1]), np.zeros(Z.shape[1])
+    for i in range(n):
+        covs, mus = {}, {}
+        for arm in (1, 0):
+            idx = np.flatnonzero(d == arm)
+            near = idx[np.argsort(np.abs(p[idx] - p[i]), kind="stable")[:2]]
+            covs[arm] = np.cov(Z[near].T, y[near])[-1, :-1]
+            mus[arm] = y[i] if d[i] == arm else y[near[0]]
+        c_t += f[i] * (covs[1] + p[i] / (1 - p[i]) * covs[0]) / n1
+        tau_theta += Z[i] * f[i] * (mus[1] - mus[0] - tau) / n1
+    return float(-c_t @ np.linalg.solve(info, c_t) + tau_theta @ np.linalg.solve(info, tau_theta)) / n
+
+
+def test_ai2016_se_matches_a_unit_by_unit_computation() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(300, 2))
+    d = rng.random(300) < 1 / (1 + np.exp(-(0.3 + x[:, 0] - 0.5 * x[:, 1])))
+    y = x[:, 0] + x[:, 1] + (2 + x[:, 0]) * d + rng.normal(size=300)
+    fit = fit_propensity(x, d)
+    mt = nearest_neighbor_match(fit.score, d)
+    tau, se06, _ = match_att(y, fit.score, mt)
+    tau16, se16, _ = match_att(y, fit.score, mt, fit=fit)  # ai2016 is the default with a fit
+    assert tau16 == tau
+    expected = se06**2 + _ai2016_by_loops(y, d.astype(int), fit.score, fit.design, tau)
+    assert se16 == pytest.approx(np.sqrt(expected), rel=1e-10)
+    assert match_att(y, fit.score, mt, fit=fit, se="ai2006")[1] == se06
+    with pytest.raises(LearnroiError, match="Abadie"):
+        match_att(y, fit.score, nearest_neighbor_match(fit.score, d, caliper=1e-6), fit=fit)
+    with pytest.raises(LearnroiError, match="se must be one of"):
+        match_att(y, fit.score, mt, se="bootstrap")  # type: ignore[arg-type]
 
 
 def test_propensity_matches_statsmodels_and_converges() -> None:

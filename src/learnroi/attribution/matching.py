@@ -8,7 +8,8 @@ the Abadie–Imbens variance are written here in numpy: no maintained Python pac
 deterministic tie rule and the ATT variance we need, and they are a few vectorized lines each.
 
 References: Rosenbaum & Rubin (1983), Biometrika 70(1); Dehejia & Wahba (1999), JASA 94(448) and
-(2002), REStat 84(1); Abadie & Imbens (2006), Econometrica 74(1) (matching variance); Hirano, Imbens &
+(2002), REStat 84(1); Abadie & Imbens (2006), Econometrica 74(1) (matching variance) and (2016),
+Econometrica 84(2) (its adjustment for an estimated score); Hirano, Imbens &
 Ridder (2003), Econometrica 71(4) (IPW); Robins, Rotnitzky & Zhao (1994) and Sant'Anna & Zhao (2020),
 J. Econometrics 219(1) (doubly robust ATT); Austin (2009), Stat. Med. 28 (standardized differences);
 Crump, Hotz, Imbens & Mitnik (2009), Biometrika 96(1) (trimming).
@@ -27,12 +28,14 @@ import statsmodels.api as sm
 
 from learnroi.attribution.result import Diagnostic, EffectResult, make_term
 from learnroi.core.errors import DataError
+from learnroi.core.options import check_option
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 MatchEstimand = Literal["ATT", "ATE"]
 MatchMethod = Literal["aipw", "ipw", "nn"]
+MatchSE = Literal["ai2006", "ai2016"]
 SMD_THRESHOLD = 0.1
 """Austin (2009): an absolute standardized mean difference above 0.1 is meaningful imbalance."""
 
@@ -157,13 +160,33 @@ def nearest_neighbor_match(
     return Matches(t_idx.astype(np.int64), ctrl, dist)
 
 
-def match_att(y: npt.ArrayLike, score: npt.ArrayLike, matches: Matches) -> tuple[float, float, int]:
-    """ATT from matches and its Abadie–Imbens (2006) variance (treating the score as known): returns
-    (estimate, standard error, matched treated count). σ²(X, W) is estimated from the nearest unit on
-    the score within the same arm (J = 1)."""
+def match_att(
+    y: npt.ArrayLike,
+    score: npt.ArrayLike,
+    matches: Matches,
+    *,
+    fit: PropensityFit | None = None,
+    se: MatchSE | None = None,
+    n_cov: int = 2,
+) -> tuple[float, float, int]:
+    """ATT from matches and its standard error: returns (estimate, SE, matched treated count).
+
+    ``se="ai2006"``: Abadie & Imbens (2006) variance, treating the score as known; σ²(X, W) from the
+    nearest same-arm unit on the score (J = 1). ``se="ai2016"`` (the default when ``fit``, the logit
+    from :func:`fit_propensity`, is passed): Abadie & Imbens (2016, Econometrica 84(2)), Theorem 2,
+    which adds the effect of estimating the score: σ²_adj = σ² − c'I⁻¹c + τ_θ'I⁻¹τ_θ (see
+    :func:`_ai2016_adjustment`; ``n_cov`` same-arm neighbours estimate the conditional covariances).
+    """
+    method = se if se is not None else ("ai2016" if fit is not None else "ai2006")
+    check_option(method, MatchSE, "se")
     yv = np.asarray(y, dtype=np.float64)
     s = np.asarray(score, dtype=np.float64)
     m = matches.matched
+    if method == "ai2016" and (fit is None or len(fit.score) != len(yv) or not m.all()):
+        raise DataError(
+            "the Abadie–Imbens (2016) SE needs the propensity fit of these units and every treated unit matched",
+            hint='Pass fit=fit_propensity(...) for the same rows, drop the caliper, or use se="ai2006".',
+        )
     ti, ci = matches.treated_index[m], matches.control_index[m]
     valid = ci >= 0
     y0_hat = np.where(valid, yv[np.maximum(ci, 0)], 0.0).sum(axis=1) / valid.sum(axis=1)
@@ -175,10 +198,48 @@ def match_att(y: npt.ArrayLike, score: npt.ArrayLike, matches: Matches) -> tuple
     k_m = w[ctrl]  # K_M(i)/M for each used control
     arm = np.setdiff1d(np.arange(len(yv)), matches.treated_index)
     sigma2 = _within_arm_variance(yv, s, arm, ctrl)
-    m_size = valid.sum(axis=1).max()
+    m_size = int(valid.sum(axis=1).max())
     extra = (k_m**2 - k_m / m_size) * sigma2  # (K²−K)/M² σ² with K_M/M = k_m
     v = (np.sum((yv[ti] - y0_hat - tau) ** 2) + np.sum(extra)) / n1**2
+    if method == "ai2016" and fit is not None:
+        v = max(v + _ai2016_adjustment(yv, fit, matches.treated_index, tau, m_size, n_cov), 0.0)
     return tau, float(np.sqrt(v)), n1
+
+
+def _ai2016_adjustment(
+    y: FloatArray, fit: PropensityFit, treated_index: IntArray, tau: float, k: int, n_cov: int
+) -> float:
+    """Abadie & Imbens (2016), Theorem 2 (ATET): Var adds (−c_t'I⁻¹c_t + τ_θ'I⁻¹τ_θ)/N, with
+
+    * I = E[f²/(F(1−F)) XX'] = E[F(1−F) XX'] for the logit (the score's information matrix);
+    * c_t = E[f·(cov(X, μ(1,X)|F) + F/(1−F)·cov(X, μ(0,X)|F))] / E[F];
+    * τ_θ = ∂τ_t/∂θ = E[f·X·(μ̄(1,F) − μ̄(0,F) − τ_t)] / E[F];
+
+    estimated by matching, as the paper proposes (Stata's ``teffects psmatch`` reports the same
+    adjusted SE): each conditional covariance from the ``n_cov`` same-arm units nearest on the score, μ̄(w, F_i) by Y_i in the unit's own arm and
+    the mean of its ``k`` nearest matches in the other arm. X is the logit's design (any linear
+    reparameterization of X leaves both quadratic forms unchanged).
+    """
+    p, Z = np.clip(fit.score, 1e-10, 1 - 1e-10), fit.design
+    n = len(y)
+    d = np.zeros(n, dtype=bool)
+    d[treated_index] = True
+    f = p * (1 - p)  # logistic density at the index
+    info = (Z * f[:, None]).T @ Z / n
+    cov, mu = {}, {}
+    for arm in (True, False):  # two arms, not rows
+        idx = np.flatnonzero(d == arm)
+        near = idx[_nearest_with_replacement(p, p[idx], min(max(n_cov, k), len(idx)))[0]]  # n x L
+        nc = near[:, : min(n_cov, near.shape[1])]
+        xc = Z[nc] - Z[nc].mean(axis=1, keepdims=True)
+        yc = y[nc] - y[nc].mean(axis=1, keepdims=True)
+        cov[arm] = np.einsum("nlq,nl->nq", xc, yc) / max(nc.shape[1] - 1, 1)
+        mu[arm] = np.where(d == arm, y, y[near[:, :k]].mean(axis=1))
+    n1 = float(d.sum())
+    c_t = (f[:, None] * (cov[True] + (p / (1 - p))[:, None] * cov[False])).sum(axis=0) / n1
+    tau_theta = (Z * (f * (mu[True] - mu[False] - tau))[:, None]).sum(axis=0) / n1
+    solve = np.linalg.pinv(info)  # pseudo-inverse: a near-singular I (separation) must not crash
+    return float(-c_t @ solve @ c_t + tau_theta @ solve @ tau_theta) / n
 
 
 def _within_arm_variance(y: FloatArray, s: FloatArray, arm: IntArray, units: IntArray) -> FloatArray:
@@ -376,7 +437,7 @@ def matched_cohort(
         fit = fit_propensity(Xdf.to_numpy(), d)
     if method == "nn":
         mt = nearest_neighbor_match(fit.score, d, k=k, caliper=caliper)
-        tau, se, n_used = match_att(y, fit.score, mt)
+        tau, se, n_used = match_att(y, fit.score, mt, fit=None if caliper is not None else fit)
         w = mt.weights(len(y))
         label, est_name = f"{k}-nearest-neighbour propensity matching", "ATT"
     elif method == "ipw":

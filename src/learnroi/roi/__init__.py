@@ -3,6 +3,7 @@ uncertainty (Phillips ROI Methodology; docs/explanation/roi-method.md, docs/dev/
 
 from __future__ import annotations
 
+from learnroi.roi.breakdown import RoiBreakdown, pooled_effect, roi_by_cohort, roi_by_year
 from learnroi.roi.compute import compute_roi
 from learnroi.roi.costs import CostModel, cost_model
 from learnroi.roi.effect import Basis, EffectInput
@@ -21,6 +22,7 @@ __all__ = [
     "ForecastResult",
     "PhillipsRules",
     "PlatformRoiResult",
+    "RoiBreakdown",
     "RoiResult",
     "compute_roi",
     "cost_model",
@@ -29,5 +31,8 @@ __all__ = [
     "init_spec",
     "phillips_adjust",
     "platform_roi",
+    "pooled_effect",
+    "roi_by_cohort",
+    "roi_by_year",
     "template_text",
 ]
