@@ -17,22 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learnroi.core.errors import LearnroiError
+from learnroi.simulate.lms import EVENT_COLUMNS
 from learnroi.store import IngestResult, Store, ingest
 
-LMS_COLS = [
-    "event_id",
-    "learner_email",
-    "program_id",
-    "course_id",
-    "module_id",
-    "event_type",
-    "timestamp",
-    "score",
-    "max_score",
-    "assessment",
-    "attempt",
-    "duration_seconds",
-]
+LMS_COLS = EVENT_COLUMNS  # the LMS event header exactly as the simulator writes it
 TEXT = st.text(alphabet=st.sampled_from(list("aZ09 ,;\"'\n\t-:+.TéЖ€\\/")), max_size=12)
 VALUE = st.one_of(
     TEXT,
