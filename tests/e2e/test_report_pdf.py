@@ -17,8 +17,10 @@ from pypdf import PdfReader
 
 from learnroi.report import write_pdf, write_report
 from learnroi.report.example import example_report_data
+from learnroi.report.example_blend import example_blend_report_data
 from learnroi.report.fmt import ascii_safe, pct
 from learnroi.report.view import figures
+from learnroi.report.view_blend import best_arm_sentence
 from tests.conftest import require_tool
 
 pytestmark = pytest.mark.poppler
@@ -85,3 +87,20 @@ def test_numbers_agree_across_html_pdf_and_workbook(tmp_path: Path) -> None:
     cached = [r[1].value for r in ws.iter_rows() if r[0].value == "ROI %"]
     want = [p.headline.roi_pct for p in data.programs if p.headline]
     assert cached == pytest.approx(want, abs=0.005)
+
+
+def test_blended_program_names_its_best_paying_arm_on_one_page(tmp_path: Path) -> None:
+    pdftoppm = require_tool("pdftoppm", "the PDF is rendered to PNG as a viewer would")
+    data = example_blend_report_data()
+    p = data.programs[0]
+    path = write_pdf(data, tmp_path / "blend.pdf")
+    subprocess.run([pdftoppm, "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
+    assert len(sorted(tmp_path.glob("page*.png"))) == 1, "the summary must stay one page"
+    text = _text(path)
+    sentence = best_arm_sentence(p)
+    assert sentence is not None
+    assert " ".join(ascii_safe(sentence).split()) in text  # 'Best-paying arm: blended - ROI 55.5% ...'
+    f = figures(p)
+    assert ascii_safe(f.roi) in text
+    # a program without arms has no such line
+    assert "Best-paying arm" not in _text(write_pdf(example_report_data(), tmp_path / "plain.pdf"))

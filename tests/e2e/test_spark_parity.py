@@ -1,4 +1,4 @@
-"""DuckDB / Spark parity of the whole KPI catalog, the funnel and the panel over the same data (contracts §3).
+"""DuckDB / Spark parity of the whole KPI catalog, the funnel, the panel and content effectiveness (contracts §3).
 
 Integers, strings, flags and dates must be equal and floats equal to 1e-9 relative. The fixture's event
 timestamps cross midnight, month ends and time zones, and carry fractional seconds, so a duration computed
@@ -7,9 +7,11 @@ Python through ``learnroi.metrics.engine.collect``; the test counts the rows it 
 event-level rows are collected to the driver. ``cohort`` runs the same code as ``department`` with another
 key, so it is left out to keep the Spark run short.
 
-Spark views are built with ``spark.createDataFrame(arrow_table)``: Ibis 12's pandas memtable path turns the
+Spark views are built with ``spark.createDataFrame(arrow_table)`` from the DuckDB tables: Ibis 12's pandas memtable path turns the
 missing values of pandas 3 ``str`` columns into the string ``'NaN'`` on Spark (seen on this fixture), and
-``create_table`` would write ``./spark-warehouse``.
+``create_table`` would write ``./spark-warehouse``. The hand-made blended program of
+``tests/unit/test_metrics_content.py`` (modalities, module checks, a roster with no-shows) is added to the
+fixture for the module and modality grains and for content effectiveness.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
-from learnroi.metrics import build_panel, compute_all, funnel
+from learnroi.metrics import build_panel, compute_all, content_effectiveness, funnel
+from learnroi.metrics import content as content_mod
 from learnroi.metrics import kpis as kpis_mod
 from learnroi.metrics import panel as panel_mod
 from tests.conftest import require_tool
-from tests.unit.test_metrics_fixture import SCHEMAS, build_frames, load_duckdb
+from tests.unit.test_metrics_content import SCHEMAS, content_frames, load
+from tests.unit.test_metrics_fixture import build_frames
 
 pytestmark = [
     pytest.mark.spark,
@@ -36,15 +39,6 @@ pytestmark = [
         "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
     ),
 ]
-
-ARROW = {
-    "VARCHAR": pa.string(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "DOUBLE": pa.float64(),
-    "INTEGER": pa.int32(),
-    "BOOLEAN": pa.bool_(),
-}
 
 
 @pytest.fixture(scope="session")
@@ -72,19 +66,22 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
-    return build_frames()
+    base, blend = build_frames(), content_frames()
+    out = {}
+    for name in SCHEMAS:
+        parts = [f for f in (base.get(name), blend[name]) if f is not None and len(f)]
+        out[name] = pd.concat(parts, ignore_index=True) if parts else blend[name]
+    return out
 
 
 @pytest.fixture(scope="module")
 def engines(spark: Any, frames: dict[str, pd.DataFrame]) -> tuple[Any, Any]:
     import ibis
 
-    for name, schema in SCHEMAS.items():
-        arrow_schema = pa.schema([(c, ARROW[t]) for c, t in schema.items()])
-        df = frames[name].reindex(columns=list(schema))
-        table = pa.Table.from_pandas(df, schema=arrow_schema, preserve_index=False)
-        spark.createDataFrame(table).createOrReplaceTempView(name)
-    return load_duckdb(frames)[1], ibis.pyspark.connect(spark)
+    duck = load(frames)
+    for name in SCHEMAS:  # the typed columns DuckDB holds, through Arrow
+        spark.createDataFrame(duck.table(name).to_pyarrow()).createOrReplaceTempView(name)
+    return duck, ibis.pyspark.connect(spark)
 
 
 @pytest.fixture
@@ -100,6 +97,7 @@ def collected(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(kpis_mod, "collect", spy)
     monkeypatch.setattr(panel_mod, "collect", spy)
+    monkeypatch.setattr(content_mod, "collect", spy)
     return sizes
 
 
@@ -118,7 +116,9 @@ def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
             assert xs == ys, col
 
 
-@pytest.mark.parametrize("grain", ["program", "course", "department", "period", "learner"])
+@pytest.mark.parametrize(
+    "grain", ["program", "course", "module", "modality", "department", "period", "learner"]
+)
 def test_catalog_parity(
     engines: tuple[Any, Any], frames: dict[str, pd.DataFrame], collected: list[int], grain: str
 ) -> None:
@@ -149,3 +149,14 @@ def test_funnel_and_panel_parity(
             got.n_unmatched_left_out,
         )
         assert max(collected) <= len(want.frame)
+
+
+def test_content_effectiveness_parity(
+    engines: tuple[Any, Any], frames: dict[str, pd.DataFrame], collected: list[int]
+) -> None:
+    duck, spark = engines
+    want, got = content_effectiveness(duck, min_cell=1), content_effectiveness(spark, min_cell=1)
+    assert_same(want.table, got.table)
+    assert_same(want.modules, got.modules)
+    assert list(want.ranking("blend")["module_id"][:1]) == ["m_weak"]
+    assert max(collected) <= len(want.modules)

@@ -160,3 +160,41 @@ def test_json_records_of_any_shape(records: list[dict[str, Any]], as_array: bool
                 return
             assert r.rows_read == len(records)
             assert r.rows_read == r.loaded + r.quarantined + r.skipped
+
+
+CANVAS_MAPPING = (
+    'preset = "canvas-gradebook"\n[constants]\ntimestamp = "2025-03-31T17:00:00Z"\ncourse_id = "c1"\n'
+)
+
+
+@SETTINGS
+@given(
+    grades=st.lists(st.lists(VALUE, min_size=3, max_size=3), min_size=1, max_size=8),
+    points=st.lists(VALUE, min_size=3, max_size=3),
+    logins=st.lists(st.one_of(TEXT, st.just("")), min_size=8, max_size=8),
+)
+def test_wide_gradebook_of_any_content(grades: list[list[str]], points: list[str], logins: list[str]) -> None:
+    """Any cells in a Canvas-shaped gradebook: every cell (students x assignments, plus the Points
+    Possible row's) is accounted for once, and the stored rows are the loaded ones."""
+    header = ["Student", "ID", "SIS Login ID", "Quiz (1)", "Essay (2)", "Final (3)", "Current Score"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerow(["    Points Possible", "", "", *points, "(read only)"])
+    for i, row in enumerate(grades):
+        w.writerow([f"Student {i}", str(100 + i), logins[i], *row, "50"])
+    with tempfile.TemporaryDirectory() as d:
+        path, spec = Path(d) / "gradebook.csv", Path(d) / "canvas.toml"
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        spec.write_text(CANVAS_MAPPING, encoding="utf-8")
+        with Store.open(None) as store:
+            try:
+                r = ingest(store, "lms", [path], mapping=spec, max_quarantine=1.0)
+            except LearnroiError as exc:
+                if not exc.hint:
+                    raise AssertionError(f"a learnroi error without a hint: {exc}") from exc
+                return
+            assert r.rows_read == 3 * (len(grades) + 1)
+            assert r.rows_read == r.loaded + r.quarantined + r.skipped
+            n = store.con.execute("SELECT count(*) FROM hist_lms_events").fetchone()
+            assert n == (r.loaded,)

@@ -14,6 +14,16 @@ estimation (the stacked influence function is needed for nominal coverage), an A
 doubly robust (bias when the outcome model is wrong). The naive treated-vs-untreated difference at the
 same seeds: bias ~ +0.6, coverage ~2 %.
 
+AIPW with one nuisance model wrong (ATT): the SE is the stacked M-estimation sandwich (the logit's and
+the outcome regression's influence functions appended). Measured at this seed (R = 1,000): wrong outcome
+model (x1² only) — sandwich SE 0.136 against a Monte Carlo SD of 0.134, coverage 0.964; the plain
+influence-function SE that ignores the nuisance estimation (the previous default) gives 0.215 and
+covers 0.998 (asserted above the band below). Wrong score (x2 left out of the logit, outcome model
+right): 0.954 (plain SE 0.946). Both models right: 0.943, same as the plain SE (Neyman orthogonality).
+Not asserted, recorded: the ATE with a wrong outcome model covers ~0.91–0.92 at n = 1,000 and 4,000
+(heavy-tailed 1/p weights; the SE equals a numerically differentiated stacked sandwich to 1e-9,
+tests/unit/test_attr_matching.py).
+
 Matching on the *estimated* score: the Abadie–Imbens (2006) SE, which treats the score as known, is
 conservative here (coverage 98.2 % at this seed, mean SE 0.206 against a Monte Carlo SD of 0.163);
 the Abadie & Imbens (2016, Econometrica 84(2), Theorem 2) adjustment, the default when the logit fit is
@@ -46,8 +56,13 @@ def sims() -> dict[str, np.ndarray]:
     y = 1 + 1.5 * x[..., 0] + 1.0 * x[..., 1] + tau * d + rng.normal(size=(R, N))
     truth = np.array([tau[r][d[r]].mean() for r in range(R)])
     out: dict[str, list[tuple[float, float]]] = {
-        k: [] for k in ("nn_true", "nn", "nn_ai2006", "ipw", "aipw", "aipw_bad_outcome", "naive")
-    }
+        k: []
+        for k in (
+            "nn_true", "nn", "nn_ai2006", "ipw", "aipw", "aipw_bad_outcome", "aipw_bad_score", "aipw_ate",
+            "plain_bad_outcome", "naive",
+        )
+    }  # fmt: skip
+    truth_ate = tau.mean(axis=1)
     for r in range(R):  # replications; the estimators are vectorized within each
         fit = fit_propensity(x[r], d[r])
         out["nn_true"].append(match_att(y[r], p[r], nearest_neighbor_match(p[r], d[r]))[:2])
@@ -56,7 +71,12 @@ def sims() -> dict[str, np.ndarray]:
         out["nn_ai2006"].append(match_att(y[r], fit.score, mt, se="ai2006")[:2])
         out["ipw"].append(ipw(y[r], d[r], fit)[:2])
         out["aipw"].append(aipw(y[r], d[r], x[r], fit)[:2])
-        out["aipw_bad_outcome"].append(aipw(y[r], d[r], x[r][:, :1] ** 2, fit)[:2])  # wrong outcome model
+        bad = aipw(y[r], d[r], x[r][:, :1] ** 2, fit)  # wrong outcome model
+        out["aipw_bad_outcome"].append(bad[:2])
+        out["plain_bad_outcome"].append((bad[0], _plain_if_se(y[r], d[r], x[r][:, :1] ** 2, fit.score)))
+        out["aipw_bad_score"].append(aipw(y[r], d[r], x[r], fit_propensity(x[r][:, :1], d[r]))[:2])
+        ate = aipw(y[r], d[r], x[r], fit, estimand="ATE")
+        out["aipw_ate"].append((ate[0] - truth_ate[r] + truth[r], ate[1]))  # compared with the ATT truth
         y1, y0 = y[r][d[r]], y[r][~d[r]]
         out["naive"].append(
             (y1.mean() - y0.mean(), math.sqrt(y1.var(ddof=1) / len(y1) + y0.var(ddof=1) / len(y0)))
@@ -64,6 +84,17 @@ def sims() -> dict[str, np.ndarray]:
     res = {k: np.array(v) for k, v in out.items()}
     res["truth"] = truth
     return res
+
+
+def _plain_if_se(y: np.ndarray, d: np.ndarray, x: np.ndarray, p: np.ndarray) -> float:
+    """The doubly robust ATT's own influence function only (nuisance estimation ignored): the contrast."""
+    X = np.column_stack([np.ones(len(y)), x])
+    c = ~d
+    r0 = y - X @ np.linalg.lstsq(X[c], y[c], rcond=None)[0]
+    w1, w0 = d / d.mean(), c * p / (1 - p)
+    w0 = w0 / w0.mean()
+    inf = w1 * (r0 - np.mean(w1 * r0)) - w0 * (r0 - np.mean(w0 * r0))
+    return math.sqrt(np.mean(inf**2) / len(y))
 
 
 def _bias_ok(est: np.ndarray, se: np.ndarray, truth: np.ndarray) -> bool:
@@ -76,7 +107,7 @@ def _cover(est: np.ndarray, se: np.ndarray, truth: np.ndarray) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["nn_true", "ipw", "aipw"])
+@pytest.mark.parametrize("name", ["nn_true", "ipw", "aipw", "aipw_bad_score", "aipw_ate"])
 def test_att_recovered_with_nominal_coverage(sims: dict[str, np.ndarray], name: str) -> None:
     est, se = sims[name][:, 0], sims[name][:, 1]
     assert _bias_ok(est, se, sims["truth"])
@@ -85,11 +116,12 @@ def test_att_recovered_with_nominal_coverage(sims: dict[str, np.ndarray], name: 
 
 @pytest.mark.slow
 def test_aipw_is_doubly_robust(sims: dict[str, np.ndarray]) -> None:
-    """A wrong outcome model (x1² only) with a right score: still unbiased. Its influence-function SE
-    ignores the nuisance estimation, which is valid only when both models are right, so coverage is
-    not asserted here."""
+    """A wrong outcome model (x1² only) with a right score: still unbiased, and the stacked sandwich SE
+    covers at the nominal rate; the plain influence-function SE on the same estimates over-covers."""
     est, se = sims["aipw_bad_outcome"][:, 0], sims["aipw_bad_outcome"][:, 1]
     assert _bias_ok(est, se, sims["truth"])
+    assert COVER_LO <= _cover(est, se, sims["truth"]) <= COVER_HI
+    assert _cover(est, sims["plain_bad_outcome"][:, 1], sims["truth"]) > COVER_HI
 
 
 @pytest.mark.slow

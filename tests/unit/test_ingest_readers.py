@@ -135,6 +135,54 @@ def test_xlsx_quarantine_names_the_sheet_and_row() -> None:
         ]
 
 
+def test_xlsx_streams_in_batches_and_keeps_row_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet read three rows at a time: every row lands once with its own number, a repeated header
+    name gets a suffix, and a bad cell in the second batch is quarantined at its sheet row."""
+    import xlsxwriter
+
+    from learnroi.sources import readers
+
+    monkeypatch.setattr(readers, "XLSX_BATCH", 3)
+    path = tmp_path / "kpis.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Jan")
+    ws.write_row(0, 0, ["employee_id", "period", "kpi", "value", "value"])
+    for i in range(7):  # rows 1..7; row 5 has text in the number column
+        ws.write_row(i + 1, 0, [f"E{i}", "2025-01-01", "deals", "oops" if i == 4 else i * 1.5, 99])
+    wb.close()
+    with Store.open(None) as store:
+        r = ingest(store, "performance", [path], max_quarantine=1.0)
+        assert (r.rows_read, r.loaded, r.quarantined, r.skipped) == (7, 6, 1, 0)
+        assert r.quarantine_examples[0].row == 5
+        got = store.con.execute("SELECT employee_id, value FROM performance ORDER BY 1").fetchall()
+        assert got == [(f"E{i}", i * 1.5) for i in range(7) if i != 4]
+        rows = store.con.execute("SELECT employee_id, _row FROM hist_performance ORDER BY 2").fetchall()
+        assert rows == [(f"E{i}", i + 1) for i in range(7) if i != 4]
+
+
+def test_json_array_streams_and_refuses_what_is_not_an_object(tmp_path: Path) -> None:
+    """Array items numbered 1.. in file order (BOM tolerated); a number, a string and null are refused
+    rows; a truncated array is one readable error, not a traceback."""
+    from learnroi.core.errors import DataError
+
+    path = tmp_path / "kpis.json"
+    items = '{"employee_id": "E1", "period": "2025-01-01", "kpi": "deals", "value": 2}'
+    path.write_bytes(b"\xef\xbb\xbf[" + f'{items}, 5, "x", null, {items.replace("E1", "E2")}]'.encode())
+    with Store.open(None) as store:
+        r = ingest(store, "performance", [path], max_quarantine=1.0)
+        assert (r.rows_read, r.loaded, r.quarantined) == (5, 2, 3)
+        assert sorted(q.row for q in r.quarantine_examples) == [2, 3, 4]
+        assert store.con.execute(
+            "SELECT string_agg(employee_id, ',' ORDER BY 1) FROM performance"
+        ).fetchone() == ("E1,E2",)
+        bad = tmp_path / "cut.json"
+        bad.write_text(f"[{items}, {{", encoding="utf-8")
+        with pytest.raises(DataError, match="not valid JSON"):
+            ingest(store, "performance", [bad])
+
+
 def test_presets_load_and_typos_are_refused(tmp_path: Path) -> None:
     assert {"moodle-logstore", "workday-raas", "bamboohr", "cornerstone-transcript", "moodle-quiz"} <= set(
         preset_names()

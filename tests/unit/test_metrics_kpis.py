@@ -86,7 +86,7 @@ def test_program_kpis_match_the_pandas_oracle(frames: dict[str, pd.DataFrame], b
 
 
 def test_every_catalog_kpi_runs_at_every_grain_it_declares(backend: Any) -> None:
-    for grain in ("program", "course", "cohort", "department", "period"):
+    for grain in ("program", "course", "module", "modality", "cohort", "department", "period"):
         t = compute_all(backend, by=grain)
         declared = {k.name for k in catalog() if grain in k.grains}
         assert set(t.table["kpi"]) == declared

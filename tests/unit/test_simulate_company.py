@@ -30,7 +30,8 @@ LAYOUT = {
     "lms/events.csv": "event_id learner_email program_id course_id module_id event_type timestamp score "
     "max_score assessment attempt duration_seconds",
     "performance/kpis.csv": "employee_id period kpi value",
-    "costs/ledger.csv": "program_id line_id date category description amount currency modality",
+    "costs/ledger.csv": "program_id line_id date category description amount currency modality arm",
+    "lms/attendance.csv": "session_id program_id course_id module_id session_date learner_email attended minutes",
     "surveys/estimates.csv": "program_id respondent_id respondent_role subject_id kpi improvement "
     "share_attributed confidence response_date",
 }
@@ -80,13 +81,16 @@ def test_values_have_the_documented_types(company: SimulationSummary) -> None:
     assert (pd.to_datetime(exits) > pd.to_datetime(hris.loc[exits.index, "hire_date"])).all()
     ev = pd.read_csv(out / "lms/events.csv", dtype=str, keep_default_na=False)
     assert ev["event_id"].is_unique
-    assert set(ev["event_type"]) == {"enrolled", "launched", "completed", "attempted", "passed", "failed"}
+    assert set(ev["event_type"]) == {
+        *("enrolled", "launched", "completed", "attempted", "passed", "failed"),
+        *("posted", "coached", "attended"),
+    }
     ts = pd.to_datetime(ev["timestamp"], format="%Y-%m-%dT%H:%M:%S%z")
     assert str(ts.dt.tz) == "UTC"
     att = ev[ev["event_type"] == "attempted"]
     assert (att["score"] != "").all()
     assert (att["attempt"].astype(int) >= 1).all()
-    assert set(att["assessment"]) <= {"pre", "post", ""}
+    assert set(att["assessment"]) <= {"pre", "post", "module_pre", "module_post", ""}
     assert (ev.loc[ev["event_type"] != "attempted", "score"] == "").all()
     lower = ev["learner_email"].str.strip().str.lower()
     exit_of = lower.map(hris.set_index("email")["exit_date"]).fillna("")
@@ -106,6 +110,8 @@ def test_values_have_the_documented_types(company: SimulationSummary) -> None:
         "errors",
         "throughput",
         "weeks_to_productivity",
+        "escalations",
+        "csat",
     } == set(kpis["kpi"])
     assert kpis["value"].isna().any()
     assert not kpis.duplicated(["employee_id", "period", "kpi"]).any()
@@ -159,6 +165,7 @@ def test_specs_load_and_match_the_design(company: SimulationSummary) -> None:
             assert a.high is not None
             assert a.source
     # stratified 1:1 randomization: arms differ by at most one rep in every department
+    assign = assign[assign["program_id"] == "sales-skills"]
     counts = assign.groupby("stratum")["arm"].value_counts().unstack(fill_value=0)
     assert (abs(counts["treatment"] - counts["control"]) <= 1).all()
     waves = pd.read_csv(out / "design/waves.csv")

@@ -28,7 +28,11 @@ VERB = {
     "attempted": "attempted",
     "passed": "passed",
     "failed": "failed",
+    "posted": "commented",
+    "coached": "attended",
+    "attended": "attended",
 }
+SESSION_TYPE = {"coached": "coaching", "attended": "classroom"}
 OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 EMAIL = re.compile(r"^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -58,7 +62,7 @@ def test_statements_validate_against_the_xapi_schema(statements: list[dict[str, 
     chosen = [
         s
         for i, s in enumerate(statements)
-        if "/sales-skills/" in s["object"]["id"] or "/onboarding/" in s["object"]["id"] or i % 25 == 0
+        if any(f"/{p}/" in s["object"]["id"] for p in ("sales-skills", "onboarding", "service-blend")) or i % 25 == 0
     ]
     assert {s["verb"]["display"]["en-US"] for s in chosen} == set(VERB.values())
     for s in chosen:
@@ -104,6 +108,8 @@ def test_xapi_is_the_csv_events_again(company: SimulationSummary, statements: li
         if row["event_type"] in ("passed", "failed"):
             assert result["success"] is (row["event_type"] == "passed")
         assert s["context"]["extensions"].get("https://learnroi.dev/xapi/assessment", "") == row["assessment"]
+        session = s["context"]["extensions"].get("https://learnroi.dev/xapi/session-type")
+        assert session == SESSION_TYPE.get(row["event_type"]), (session, row["event_type"])
         key = (row["learner_email"].strip().lower(), row["program_id"])
         regs.setdefault(key, set()).add(s["context"]["registration"])
     # one registration per enrolment: a learner has at most one per program and year (compliance is yearly)

@@ -33,8 +33,8 @@ from learnroi.attribution.chooser_designs import (
     run_its,
     run_matched,
     run_randomized,
-    run_staggered,
 )
+from learnroi.attribution.chooser_staggered import run_staggered
 from learnroi.attribution.result import EffectResult, Term
 from learnroi.core.errors import DataError
 from learnroi.core.options import AttributionDesign, Design, check_option
@@ -287,8 +287,11 @@ def _skip_reason(name: str, info: DesignInfo, people: pd.DataFrame, forced: str)
 
 
 def _num(x: float) -> str:
-    """A number for a sentence: thousands separated, two decimals below 100, none above."""
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+    """A number for a sentence: thousands separated, two decimals below 100, none above, three
+    significant digits below 0.1 (a win rate's 0.0076 is not 0.00)."""
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.2f}" if abs(x) >= 0.1 or x == 0 else f"{x:.3g}"
 
 
 def _explain(
@@ -312,13 +315,13 @@ def _explain(
         return (
             f"We tried a {design} design ({what}) but will not claim an effect on {info.kpi}: "
             + "; ".join(reasons)
-            + f". Naive contrasts ({naive}) are not effects."
+            + (f". Naive contrasts ({naive}) are not effects." if naive else ".")
         )
     lo, hi = result.conf_int()
     return (
         f"Design: {design} — {what}. The program changed {info.kpi} by {_num(result.estimate)} "
-        f"(95% interval {_num(lo)} to {_num(hi)}, {result.estimand}). "
-        f"Naive contrasts, shown only for comparison: {naive}."
+        f"(95% interval {_num(lo)} to {_num(hi)}, {result.estimand})."
+        + (f" Naive contrasts, shown only for comparison: {naive}." if naive else "")
     )
 
 

@@ -2,18 +2,19 @@
 
 Every ``run_*`` takes the panel rows for one KPI, the person-level frame and the :class:`DesignInfo`,
 and returns an :class:`Outcome`: the result (possibly marked not identified), the reasons for a refusal
-and what data would fix it. All work is vectorized group-bys and the estimator modules.
+and what data would fix it. All work is vectorized group-bys and the estimator modules. The staggered
+runner lives in :mod:`learnroi.attribution.chooser_staggered`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from learnroi.attribution.did import codes, did_2x2
+from learnroi.attribution.did import did_2x2
 from learnroi.attribution.estimates import estimates_from_frame
 from learnroi.attribution.its import MIN_PRE, its, month_index
 from learnroi.attribution.matching import design_matrix, fit_propensity, matched_cohort, overlap
@@ -24,12 +25,13 @@ from learnroi.attribution.randomized import (
     sample_ratio_test,
 )
 from learnroi.attribution.result import Diagnostic, EffectResult, Term, make_term
-from learnroi.attribution.staggered import CSResult, callaway_santanna
-from learnroi.attribution.staggered_pretest import wild_pretest_of, wild_simple_of, wild_slopes_of
 from learnroi.core.errors import DataError
 
 if TYPE_CHECKING:
     from learnroi.attribution.chooser import DesignInfo
+
+CONTROL = "control"
+"""The comparison arm's label in ``design/assignments.csv``; every other arm is a treatment."""
 
 
 @dataclass(frozen=True)
@@ -153,16 +155,41 @@ def materiality(people: pd.DataFrame, info: DesignInfo) -> float:
     return 0.1 * float(people.outcome.std())
 
 
-def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
-    """ITT by assigned arm; CUPED on the baseline when most people have one (Deng et al. 2013)."""
-    assigned = people[people.arm.isin(["treatment", "control"])] if "arm" in people else people.iloc[:0]
+def planned_shares(arms: list[str], allocation: float) -> dict[str, float]:
+    """Planned share of each arm: ``control`` gets 1 − ``allocation`` and the other arms split
+    ``allocation`` equally (two arms: treatment ``allocation``, control the rest)."""
+    others = [a for a in arms if a != CONTROL]
+    return {a: (1 - allocation if a == CONTROL else allocation / max(len(others), 1)) for a in arms}
+
+
+def _assigned(people: pd.DataFrame) -> tuple[pd.DataFrame, Outcome | None]:
+    """People with an assigned arm, or why the randomized design cannot run."""
+    assigned = people[people.arm.notna()] if "arm" in people else people.iloc[:0]
     if assigned.empty or assigned.arm.nunique() < 2:
-        return Outcome(
+        return assigned, Outcome(
             None,
             ("no randomized arms in the panel (the arm column is empty)",),
             ("ingest design/assignments.csv for the program",),
             ran=False,
         )
+    if not (assigned.arm == CONTROL).any():
+        arms = ", ".join(sorted(map(str, assigned.arm.unique())))
+        return assigned, Outcome(
+            None,
+            (f"no {CONTROL!r} arm among the assigned arms ({arms})",),
+            (f"label the comparison arm {CONTROL!r} in design/assignments.csv",),
+            ran=False,
+        )
+    return assigned, None
+
+
+def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
+    """ITT by assigned arm; CUPED on the baseline when most people have one (Deng et al. 2013). With more
+    than two arms the headline pools every arm against ``control`` (the per-arm comparison is
+    :func:`learnroi.attribution.multiarm.multiarm`, run by ``learnroi.pipeline.arms``)."""
+    assigned, refusal = _assigned(people)
+    if refusal is not None:
+        return refusal
     reasons: list[str] = []
     fixes: list[str] = []
     diags: list[Diagnostic] = []
@@ -173,8 +200,9 @@ def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -
             hint="Set pilot.cluster to a panel column (team_id, department) or leave it empty.",
         )
     units = assigned.groupby(clus).arm.first() if clus else assigned.arm
-    counts = [int((units == "treatment").sum()), int((units == "control").sum())]
-    srm = sample_ratio_test(counts, [info.allocation, 1 - info.allocation])
+    arms = sorted(map(str, units.unique()), key=lambda a: (a == CONTROL, a))  # control last
+    shares = planned_shares(arms, info.allocation)
+    srm = sample_ratio_test([int((units == a).sum()) for a in arms], [shares[a] for a in arms])
     diags.append(srm)
     if not srm.passed:
         reasons.append(f"sample-ratio mismatch: {srm.note}")
@@ -193,16 +221,16 @@ def run_randomized(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -
         if not ok:
             reasons.append(f"too few clusters: {n_cl} randomized {clus} (needs >= {info.min_clusters})")
             fixes.append(f"randomize at least {info.min_clusters} clusters, or randomize individuals")
-    diags.append(crossover_check(assigned.arm == "treatment", assigned.took))
+    diags.append(crossover_check(assigned.arm != CONTROL, assigned.took))
     data = assigned[assigned.outcome.notna()]
-    d = (data.arm == "treatment").to_numpy()
+    d = (data.arm != CONTROL).to_numpy()
     cl = data[clus].to_numpy() if clus else None
     if data.pre_mean.notna().mean() >= 0.5:
         res = cuped(data.outcome, d, data.pre_mean, cluster=cl)
     else:
         res = difference_in_means(data.outcome, d, cluster=cl)
     attr = 1 - len(data) / len(assigned)
-    lost = assigned.outcome.isna().groupby(assigned.arm == "treatment").mean()
+    lost = assigned.outcome.isna().groupby(assigned.arm != CONTROL).mean()
     gap = abs(float(lost.get(True, 0.0)) - float(lost.get(False, 0.0)))
     diags.append(  # What Works Clearinghouse: overall and differential attrition threaten an RCT's ITT
         Diagnostic(
@@ -341,140 +369,6 @@ def run_matched(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> O
     return Outcome(res, tuple(res.reasons), tuple(fixes))
 
 
-def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
-    """Callaway & Sant'Anna (2021), clustered by the roll-out unit; repeated cross-sections when the
-    KPI is one value per person."""
-    cl = info.stagger_cluster
-    if cl not in rows.columns:
-        raise DataError(
-            f"the roll-out unit column {cl!r} is not in the panel",
-            hint="Set DesignInfo.stagger_cluster to the column waves were assigned by.",
-        )
-    if "first_treated_period" not in rows.columns:
-        return Outcome(None, ("the panel has no roll-out waves",), ("ingest design/waves.csv",), ran=False)
-    src = people if info.one_value_per_person else rows.assign(outcome=rows["value"])
-    src = src[src.outcome.notna()]
-    g = pd.to_datetime(src["first_treated_period"])
-    t_m = month_index(src["period"]).to_numpy()
-    g_m = np.where(g.notna(), month_index(g.fillna(pd.Timestamp("2000-01-01"))), -1)
-    k, offset = _period_length(g_m[g_m >= 0]) if info.one_value_per_person else (1, 0)
-    data = pd.DataFrame({
-        "y": src.outcome.to_numpy(dtype=np.float64), "unit": src.employee_id.to_numpy(),
-        "t": (t_m - offset) // k + 1, "cl": src[cl].to_numpy(),
-        "g": np.where(g_m >= 0, (g_m - offset) // k + 1, 0),
-    })  # fmt: skip
-    n_cl = int(data.cl.nunique())
-    reasons: list[str] = []
-    fixes: list[str] = []
-    if n_cl < info.min_clusters:
-        reasons.append(f"too few clusters: {n_cl} {cl} units (needs >= {info.min_clusters})")
-        fixes.append(f"roll out over at least {info.min_clusters} {cl} units")
-    cs = callaway_santanna(
-        data,
-        outcome="y",
-        unit="unit",
-        time="t",
-        group="g",
-        control="notyet" if not (data.g == 0).any() else "never",
-        panel=not info.one_value_per_person,
-        base_period="universal",
-        cluster="cl",
-    )
-    res = cs.aggregate("simple")
-    # the headline interval's critical value from the wild cluster bootstrap-t: clustered SEs are too
-    # small with ~6 departments per wave (docs/explanation/methods/chooser.md, "Interval")
-    yv, tv, gv = (data[c].to_numpy(dtype=np.float64) for c in ("y", "t", "g"))
-    crit, pval = wild_simple_of(cs, yv, tv, gv, codes(data, "cl"), level=res.terms[0].level)
-    h = res.terms[0]
-    h = replace(
-        h, conf_low=h.estimate - crit * h.std_error, conf_high=h.estimate + crit * h.std_error, p_value=pval
-    )
-    es = cs.event_study()[["event_time", "estimate", "std_error", "conf_low", "conf_high"]].astype(float)
-    es = es.assign(event_time=es.event_time * k)  # in months (one period is k months)
-    es = es.astype(object).where(es.notna(), None)  # the reference period has no interval: None, not NaN
-    res = replace(
-        res,
-        terms=(h, *res.terms[1:]),
-        extra={
-            **res.extra,
-            "critical_value": crit,
-            "event_study": es.to_dict(orient="records"),
-        },
-    )
-    joint = _joint_pretest(cs, data, info)
-    drift = _pre_drift(cs, data, people, info, k, offset)
-    if not drift.passed:
-        reasons.append(f"pre-trend test rejects with a material size: {drift.note}")
-        fixes.append("check for anticipation or a wave chosen on its trend; randomize the wave order")
-    clus = Diagnostic(
-        "clusters", float(n_cl), float(info.min_clusters), n_cl >= info.min_clusters, f"{n_cl} {cl} clusters"
-    )
-    res = replace(res, diagnostics=(joint, drift, clus))
-    return Outcome(res.with_refusal(reasons) if reasons else res, tuple(reasons), tuple(fixes))
-
-
-def _joint_pretest(cs: CSResult, data: pd.DataFrame, info: DesignInfo) -> Diagnostic:
-    """Joint Wald pre-test of all pre-treatment ATT(g,t), calibrated by the restricted wild cluster
-    bootstrap (``staggered_pretest``): the analytic chi2 version (``cs.pretest()``) rejected 63% of
-    clean simulated companies at 5% with ~6 departments per wave; the bootstrap rejects at its level.
-    Informational (``passed`` is always True): a bare rejection of exact parallel trends is not a
-    refusal (Roth 2022); ``_pre_drift`` refuses when a departure is confidently material."""
-    y, t, g = (data[c].to_numpy(dtype=np.float64) for c in ("y", "t", "g"))
-    pt = wild_pretest_of(cs, y, t, g, codes(data, "cl"), alpha=info.alpha)
-    verdict = (
-        "exact parallel trends rejected; pre_trend_slope judges whether the departure is material"
-        if pt.p_value <= info.alpha
-        else "no evidence that trends differed"
-    )
-    return replace(pt, passed=True, note=f"informational (not a refusal rule): {verdict}; {pt.note}")
-
-
-def _month_label(g: float, k: int, offset: int) -> str:
-    m = (int(g) - 1) * k + offset  # back from the analysis period to the month index
-    return f"{m // 12}-{m % 12 + 1:02d}"
-
-
-def _period_length(starts: np.ndarray) -> tuple[int, int]:
-    """Months per analysis period for repeated cross-sections: the greatest common divisor of the gaps
-    between wave starts (capped at 12), aligned on the first start. With one value per hire, monthly
-    cells hold a handful of hires and the base period g − 1 of every ATT(g,t) would be one noisy
-    month; periods as long as the roll-out's own rhythm (quarters when waves start quarterly) keep
-    each cell's base period as large as the design allows."""
-    uniq = np.unique(starts)
-    if len(uniq) < 2:
-        return 1, 0
-    k = int(min(12, np.gcd.reduce(np.diff(uniq).astype(np.int64))))
-    return max(k, 1), int(uniq.min() % max(k, 1))
-
-
-def _pre_drift(
-    cs: CSResult, data: pd.DataFrame, people: pd.DataFrame, info: DesignInfo, k: int = 1, offset: int = 0
-) -> Diagnostic:
-    """Per-cohort linear pre-trend on the universal-base ATT(g,t) (``staggered_pretest.wild_slopes_of``).
-    Refuse only when a cohort's projected bias over its post periods is *confidently* material: the lower
-    end of its simultaneous interval (sup-t over cohorts) times the horizon exceeds the materiality
-    threshold; a bare rejection of exact parallel trends is not a refusal (Roth 2022, AER: Insights 4(3)).
-    The critical value comes from the restricted wild cluster bootstrap (MacKinnon & Webb 2017): with ~6
-    departments per wave the t(G - 1) / Bonferroni reference refused 6-7.5% of clean simulated companies."""
-    y, t, g = (data[c].to_numpy(dtype=np.float64) for c in ("y", "t", "g"))
-    sl = wild_slopes_of(cs, y, t, g, codes(data, "cl"), alpha=info.alpha)
-    if sl is None:
-        return Diagnostic("pre_trend_slope", None, info.alpha, True, "too few pre-treatment cells to test")
-    mat = materiality(people, info)
-    bias_low = np.maximum(0.0, np.abs(sl.slope) - sl.crit * sl.std_error) * sl.horizon
-    bad = bias_low > mat
-    i = int(np.lexsort((sl.p_value, ~bad))[0])  # a flagged cohort first, then the smallest p-value
-    return Diagnostic(
-        "pre_trend_slope",
-        float(sl.p_value[i]),
-        info.alpha,
-        not bool(bad.any()),
-        f"cohort starting {_month_label(sl.cohort[i], k, offset)} drifted {sl.slope[i]:.4g} per period "
-        f"before treatment (wild bootstrap p = {sl.p_value[i]:.3g}); projected bias "
-        f"{abs(sl.slope[i]) * sl.horizon[i]:.4g} vs material {mat:.4g}",
-    )
-
-
 def run_its(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outcome:
     """Segmented regression on the trained people's monthly mean (no comparison group)."""
     ids = people.employee_id[people.trained]
@@ -494,7 +388,7 @@ def run_its(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) -> Outco
 def run_estimates(
     estimates: pd.DataFrame | None, info: DesignInfo, n_participants: int | None = None
 ) -> EffectResult | None:
-    if estimates is None:
+    if estimates is None or not _has_estimates(estimates, info):
         return None
     try:
         return estimates_from_frame(
@@ -502,3 +396,22 @@ def run_estimates(
         )
     except DataError:  # more respondents than trained people in the panel: count the respondents
         return estimates_from_frame(estimates, kpi=info.kpi, program_id=info.program_id)
+
+
+def _has_estimates(estimates: pd.DataFrame, info: DesignInfo) -> bool:
+    """True when the survey rows hold estimates for this program and KPI (other KPIs' rows do not count)."""
+    rows = estimates
+    if "program_id" in rows:
+        rows = rows[rows["program_id"] == info.program_id]
+    if "kpi" in rows:
+        rows = rows[rows["kpi"] == info.kpi]
+    return not rows.empty
+
+
+def __getattr__(name: str) -> Any:
+    """``run_staggered`` moved to :mod:`chooser_staggered`; still importable from here."""
+    if name == "run_staggered":
+        from learnroi.attribution.chooser_staggered import run_staggered
+
+        return run_staggered
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -117,7 +117,7 @@ def aggregate(
     cols: list[Arr] = []
     keys: list[float] = []
     if kind == "group":
-        glist = np.unique(group)
+        glist = np.unique(group[post])  # a cohort with no post-treatment cell has no group effect
         for g in glist:
             keep = np.flatnonzero((group == g) & post)
             vals.append(float(att[keep].mean()))

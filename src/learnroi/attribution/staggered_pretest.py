@@ -107,6 +107,29 @@ class _Boot:
             yield self.stats(draw_weights(rng, min(_CHUNK, reps - start), self.ncl, weights), self.uu)
 
 
+def _blocks(
+    g: Arr, t: Arr, cells: tuple[Arr, Arr, Arr], control: str, anticipation: int
+) -> tuple[list[tuple[float, npt.NDArray[np.bool_], int]], list[list[int]], Arr, Ints, Arr, Ints]:
+    """The four blocks (sign, cohort mask, period index) of every cell, each cell's block indices, and
+    the cohort / period codes of the rows."""
+    cg, ct, cb = (np.asarray(c, dtype=np.float64) for c in cells)
+    cohorts, ci = np.unique(g, return_inverse=True)
+    periods, ti = np.unique(t, return_inverse=True)
+    blocks: list[tuple[float, npt.NDArray[np.bool_], int]] = []
+    cell_blocks = []
+    for gg, tt, bb in zip(cg, ct, cb, strict=True):  # tens of cells, not rows
+        ctrl = cohorts == 0
+        if control == "notyet":
+            ctrl = ctrl | ((cohorts > max(tt, bb) + anticipation) & (cohorts != gg))
+        mine = []
+        for side, s1 in ((cohorts == gg, 1.0), (ctrl, -1.0)):
+            for per, s2 in ((tt, 1.0), (bb, -1.0)):
+                mine.append(len(blocks))
+                blocks.append((s1 * s2, side, int(np.searchsorted(periods, per))))
+        cell_blocks.append(mine)
+    return blocks, cell_blocks, cohorts, ci.astype(np.int64), periods, ti.astype(np.int64)
+
+
 def _setup(
     y: Arr,
     t: Arr,
@@ -118,27 +141,13 @@ def _setup(
     restricted: bool = True,
 ) -> _Boot | None:
     """None when a block is empty. ``restricted=False``: residuals from the cohort x period means (WCU)."""
-    cg, ct, cb = (np.asarray(c, dtype=np.float64) for c in cells)
-    cohorts, ci = np.unique(g, return_inverse=True)
-    periods, ti = np.unique(t, return_inverse=True)
+    blocks, cell_blocks, cohorts, ci, periods, ti = _blocks(g, t, cells, control, anticipation)
     ncl = int(cluster.max()) + 1
-    blocks: list[tuple[float, npt.NDArray[np.bool_], int]] = []  # (sign, cohort mask, period index)
     use = np.zeros(len(y), dtype=bool)
-    cell_blocks = []
-    for gg, tt, bb in zip(cg, ct, cb, strict=True):  # tens of cells, not rows
-        ctrl = cohorts == 0
-        if control == "notyet":
-            ctrl = ctrl | ((cohorts > max(tt, bb) + anticipation) & (cohorts != gg))
-        mine = []
-        for side, s1 in ((cohorts == gg, 1.0), (ctrl, -1.0)):
-            for per, s2 in ((tt, 1.0), (bb, -1.0)):
-                pi = int(np.searchsorted(periods, per))
-                mine.append(len(blocks))
-                blocks.append((s1 * s2, side, pi))
-                use |= side[ci] & (ti == pi)
-        cell_blocks.append(mine)
+    for _, side, pi in blocks:
+        use |= side[ci] & (ti == pi)
     if restricted:
-        resid = _restricted_residuals(y, ci.astype(np.int64), ti.astype(np.float64), use)
+        resid = _restricted_residuals(y, ci, ti.astype(np.float64), use)
     else:
         cp = ci * len(periods) + ti
         resid = y - (np.bincount(cp, weights=y) / np.maximum(np.bincount(cp), 1))[cp]
@@ -154,7 +163,7 @@ def _setup(
     if np.any(nb == 0):
         return None
     sign = np.array([s for s, _, _ in blocks])
-    sel = np.zeros((len(blocks), len(cg)))
+    sel = np.zeros((len(blocks), len(cell_blocks)))
     for k, mine in enumerate(cell_blocks):
         sel[mine, k] = sign[mine] / nb[mine]
     return _Boot(ncl, nb, ny, by_block(y), by_block(resid), sel)
@@ -376,3 +385,53 @@ def wild_simple_of(
         ]
     )
     return float(np.quantile(tstar, level)), float((1 + np.sum(tstar >= t_obs)) / (reps + 1))
+
+
+def jackknife_simple_of(
+    cs: CSResult, y: Arr, t: Arr, g: Arr, cluster: Ints, *, level: float = 0.95
+) -> tuple[float, float, int]:
+    """Leave-one-cluster-out jackknife (CV3) SE of the simple aggregate: (SE, critical value, G).
+
+    Each replicate drops one cluster and recomputes every post-treatment ATT(g,t) (four block means,
+    no covariates) and the cohort-size weights from what is left; cells with an empty block drop out
+    and the weights renormalize. Variance (G − 1)/G · Σ (θ₋c − mean θ₋c)², critical value t(G − 1)
+    (Bell & McCaffrey 2002; MacKinnon, Nielsen & Webb 2023, J. Econometrics 232(2), who find CV3 with
+    t(G − 1) reliable, if anything conservative, with few or unbalanced clusters). On the simulated
+    company at 1,000 employees (~6 departments per wave, a few hires per cohort x quarter, persistent
+    department effects) the clustered influence-function SE is too small (0.82 against a sampling SD
+    of 1.20) and neither a wild bootstrap-t nor CR2 with Bell–McCaffrey df repairs it (coverage ≤ 0.90);
+    CV3 covers 0.97 (docs/explanation/methods/staggered.md)."""
+    s = cs.settings
+    if s.get("covariates"):
+        raise UsageError("the jackknife supports no covariates", hint="Use the analytic interval.")
+    post = np.flatnonzero((cs.group <= cs.time) & np.any(cs.inf != 0, axis=0))
+    ant = int(s["anticipation"])
+    base = np.array([cs.periods[cs.periods < gg - ant].max() for gg in cs.group[post]])
+    never = ~np.isfinite(g) | (g > np.max(t))
+    g0 = np.where(never, 0.0, g)
+    blocks, cell_blocks, cohorts, ci, periods, ti = _blocks(
+        g0, t, (cs.group[post], cs.time[post], base), str(s["control"]), ant
+    )
+    ncl, nc, npd = int(cluster.max()) + 1, len(cohorts), len(periods)
+    idx = (cluster * nc + ci) * npd + ti
+    n_gcp = np.bincount(idx, minlength=ncl * nc * npd).reshape(ncl, nc * npd).astype(np.float64)
+    y_gcp = np.bincount(idx, weights=y, minlength=ncl * nc * npd).reshape(ncl, nc * npd)
+    member = np.zeros((len(blocks), nc * npd))
+    for b, (_, m, p) in enumerate(blocks):
+        member[b, np.flatnonzero(m) * npd + p] = 1.0
+    n_gb, y_gb = n_gcp @ member.T, y_gcp @ member.T  # G x blocks
+    kept = ~((g0 > 0) & (g0 <= np.min(t) + ant))  # the rows callaway_santanna keeps (its cohort sizes)
+    if not np.any(g0 == 0):
+        kept &= t < g0.max() - ant
+    size = np.stack([np.bincount(cluster[kept & (g0 == gg)], minlength=ncl) for gg in cs.group[post]], axis=1)
+    sign = np.array([sg for sg, _, _ in blocks])
+    cb = np.array(cell_blocks)  # cells x 4
+    nb = n_gb.sum(axis=0)[None, :] - np.vstack([np.zeros(len(blocks)), n_gb])  # (1 + G) x blocks
+    yb = y_gb.sum(axis=0)[None, :] - np.vstack([np.zeros(len(blocks)), y_gb])
+    mean = np.divide(yb, nb, out=np.zeros_like(yb), where=nb > 0)
+    att = np.einsum("rkj,kj->rk", mean[:, cb], sign[cb])  # (1 + G) x cells
+    wts = (size.sum(axis=0)[None, :] - np.vstack([np.zeros(len(post)), size])) * np.all(nb[:, cb] > 0, axis=2)
+    theta = np.sum(att * wts, axis=1) / np.where(wts.sum(axis=1) > 0, wts.sum(axis=1), np.nan)
+    jk = theta[1:][np.isfinite(theta[1:])]
+    se = float(np.sqrt((ncl - 1) / ncl * np.sum((jk - jk.mean()) ** 2)))
+    return se, float(stats.t.ppf(0.5 + level / 2, ncl - 1)), ncl

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from learnroi.cli.analysis_opts import run_analyses
+from learnroi.cli.analysis_opts import arm_analyses, run_analyses
 from learnroi.cli.common import DbOption, JsonOption, db_path, print_json
-from learnroi.cli.render import print_attributions
+from learnroi.cli.render import print_arms, print_attributions
 from learnroi.core.options import AttributionDesign, check_option
 from learnroi.store import Store
 
@@ -26,6 +26,13 @@ def attribute(
         str, typer.Option("--design", help="auto, randomized, matched, did, staggered, its or estimates.")
     ] = "auto",
     seed: Annotated[int, typer.Option("--seed", help="Seed for any resampling.")] = 0,
+    by_arm: Annotated[
+        bool,
+        typer.Option(
+            "--by-arm",
+            help="Each arm of a randomized pilot against control, with simultaneous intervals (multi-arm pilots).",
+        ),
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -33,6 +40,14 @@ def attribute(
     chosen: AttributionDesign = check_option(design, AttributionDesign, "--design")  # type: ignore[assignment]
     specs = [Path(program)] if program and program.endswith(".toml") else None
     ids = [program] if program and specs is None else None
+    if by_arm:
+        with Store.open(db_path(db)) as store:
+            arms, skipped = arm_analyses(store, specs, ids, kpi=kpi, seed=seed)
+        if json:
+            print_json([row for a in arms for row in a.to_dict()["arms"]])
+            return
+        print_arms(arms, skipped)
+        return
     with Store.open(db_path(db)) as store:
         analyses = run_analyses(store, specs, ids, kpi=kpi, design=chosen, seed=seed)
     if json:

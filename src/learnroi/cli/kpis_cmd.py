@@ -2,7 +2,8 @@
 
 No KPI named: every KPI computable at the grain, for every program. Small cells are suppressed and shown as
 such. ``--by learner`` exports one row per learner: it needs ``--learner-level`` and is recorded in the
-store's ``access_log`` (contracts §2, Privacy).
+store's ``access_log`` (contracts §2, Privacy). ``--content`` shows content effectiveness instead: per module
+and modality, with the update-priority ranking (blended contract §4).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from learnroi.cli.common import DbOption, JsonOption, console, db_path, print_js
 from learnroi.core.errors import DataError, UsageError
 from learnroi.core.options import Grain, OutputFormat, check_option, choices
 from learnroi.core.settings import Settings
-from learnroi.metrics import KpiTable, compute_all, connect, kpi_def, record_access
+from learnroi.metrics import (
+    ContentTable,
+    KpiTable,
+    compute_all,
+    connect,
+    content_effectiveness,
+    kpi_def,
+    record_access,
+)
 from learnroi.store import Store
 
 
@@ -81,6 +90,78 @@ def _write(result: KpiTable, fmt: str, output: Path | None) -> None:
         output.write_text(tidy.to_string(index=False) + "\n", encoding="utf-8")
 
 
+_CONTENT_COLUMNS = {
+    "rank": "rank",
+    "module": "module",
+    "modality": "modality",
+    "reach": "reach",
+    "drop_off": "drop-off",
+    "median_minutes": "median min",
+    "revisit_rate": "revisits",
+    "module_check_gain": "check gain",
+    "attendance_rate": "attendance",
+    "update_priority": "priority",
+}
+
+
+def _print_content(result: ContentTable) -> None:
+    table = Table(title="Content effectiveness (update first: highest priority)", show_lines=False)
+    table.add_column("program")
+    for key, label in _CONTENT_COLUMNS.items():
+        table.add_column(label, justify="left" if key in {"module", "modality"} else "right")
+    hidden = result.table[result.table["grain"] == "module"]
+    hidden = hidden[hidden["suppressed"]]
+    hidden_cells = set(
+        zip(hidden["program_id"], hidden["course_id"], hidden["module_id"], hidden["kpi"], strict=True)
+    )
+    for rec in result.modules.to_dict(orient="records"):
+        cells = []
+        for key in _CONTENT_COLUMNS:
+            if key == "rank":
+                cells.append("-" if pd.isna(rec["rank"]) else str(rec["rank"]))
+            elif key in {"module", "modality"}:
+                label = rec["module_id" if key == "module" else "modality"]
+                cells.append("" if pd.isna(label) else str(label))
+            else:
+                sup = (rec["program_id"], rec["course_id"], rec["module_id"], key) in hidden_cells
+                cells.append("hidden" if sup else _fmt(rec[key], False, result.min_cell))
+        table.add_row(str(rec["program_id"]), *cells)
+    console.print(table)
+    console.print(
+        f"hidden: suppressed, fewer than {result.min_cell} people (or hidden so that a suppressed cell cannot be "
+        "recovered); -: does not apply. Priority = reach share x drop-off x (1 - check gain / max gain).",
+        markup=False,
+    )
+    unranked = result.modules["not_ranked"].dropna()
+    if len(unranked):
+        counts = ", ".join(f"{n} {why}" for why, n in unranked.value_counts().sort_index().items())
+        console.print(f"Not ranked: {counts}.", markup=False)
+
+
+def _write_content(result: ContentTable, fmt: str, output: Path | None) -> None:
+    if fmt == "table":
+        _print_content(result)
+        if output is not None:
+            output.write_text(result.modules.to_string(index=False) + "\n", encoding="utf-8")
+        return
+    if fmt == "json":
+        if output is None:
+            print_json(result.to_dict())
+        else:
+            output.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+        return
+    tidy = result.tidy()
+    if fmt == "csv":
+        if output is None:
+            typer.echo(tidy.to_csv(index=False), nl=False)
+        else:
+            tidy.to_csv(output, index=False)
+        return
+    if output is None:
+        raise UsageError("--format parquet writes a file", hint="Add --output FILE.parquet.")
+    tidy.to_parquet(output, index=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``kpis`` to the app."""
 
@@ -101,6 +182,13 @@ def register(app: typer.Typer) -> None:
                 "--learner-level", help="Allow --by learner (one row per person; recorded in the access log)."
             ),
         ] = False,
+        content: Annotated[
+            bool,
+            typer.Option(
+                "--content",
+                help="Content effectiveness per module and modality, ranked by update priority (no KPI names).",
+            ),
+        ] = False,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -109,6 +197,14 @@ def register(app: typer.Typer) -> None:
         check_option(by, Grain, "--by")
         if as_json:
             fmt = "json"
+        if content:
+            if names or by != "program" or learner_level:
+                raise UsageError(
+                    "--content takes no KPI names, --by or --learner-level",
+                    hint="Run `learnroi kpis --content [--program P]`; it is per module and modality already.",
+                )
+            _content(program, fmt, output, db)
+            return
         for name in names or []:
             kpi_def(name)
         if by == "learner" and not learner_level:
@@ -146,3 +242,18 @@ def register(app: typer.Typer) -> None:
                 "or check --program.",
             )
         _write(result, fmt, output)
+
+
+def _content(program: str | None, fmt: str, output: Path | None, db: Path | None) -> None:
+    settings = Settings.from_env(db)
+    path = db_path(db)
+    with Store.open(path, read_only=True) as store:
+        result = content_effectiveness(connect(store.con), program, min_cell=settings.min_cell)
+    if result.modules.empty:
+        scope = f"program {program!r}" if program else "any program"
+        raise DataError(
+            f"no modules: the store has no catalog or LMS events for {scope}",
+            where=str(path),
+            hint="Ingest the catalog and LMS events first (`learnroi ingest all DIR`), or check --program.",
+        )
+    _write_content(result, fmt, output)

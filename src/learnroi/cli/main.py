@@ -11,6 +11,7 @@ from learnroi.cli import (
     attribute_cmd,
     demo_cmd,
     design_cmd,
+    evidence_cmd,
     hypotheses_cmd,
     ingest_cmd,
     init_cmd,
@@ -56,6 +57,7 @@ for module in (
     roi_cmd,
     report_cmd,
     hypotheses_cmd,
+    evidence_cmd,
 ):
     module.register(app)
 

@@ -42,6 +42,15 @@ CostCategory = Literal[
     "overhead",
     "evaluation",
 ]
+PlatformCostCategory = Literal["licence", "administration", "integration", "hosting", "support"]
+Assessment = Literal["pre", "post", "module_pre", "module_post"]
+"""Program-level (pre/post) and module-level (module_pre/module_post) knowledge checks."""
+SurveyKind = Literal["reaction", "application"]
+RaterRole = Literal["manager", "self", "peer"]
+RespondentRole = Literal["participant", "manager"]
+Stance = Literal["supports", "contradicts", "neutral"]
+EvidenceAuthorRole = Literal["manager", "participant", "sponsor", "analyst", "customer"]
+EvidenceSource = Literal["observation", "interview", "focus_group", "document"]
 HypothesisStatus = Literal["proposed", "piloting", "confirmed", "refuted", "inconclusive"]
 
 T = TypeVar("T", bound=str)

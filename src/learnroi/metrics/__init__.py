@@ -9,32 +9,43 @@ dialect work and its time arithmetic is correct on both engines when restricted 
 :mod:`learnroi.metrics.engine` (pitfalls.md). Only aggregated cells, or the panel itself, reach Python.
 
 Public API: :func:`catalog`, :func:`compute_kpi`, :func:`compute_all`, :func:`funnel`, :func:`build_panel`,
-:func:`connect`, :func:`record_access`; results :class:`KpiTable` and :class:`Panel` (frozen).
+:func:`content_effectiveness`, :func:`reaction_summary`, :func:`application_summary`, :func:`incident_series`,
+:func:`connect`, :func:`record_access`; results :class:`KpiTable`, :class:`ContentTable`, :class:`SurveySummary`
+and :class:`Panel` (frozen).
 """
 
 from __future__ import annotations
 
 from learnroi.metrics.access import record_access
 from learnroi.metrics.catalog import LEVELS, KpiDef, catalog, kpi_def
+from learnroi.metrics.content import ContentTable, content_effectiveness
 from learnroi.metrics.engine import connect
+from learnroi.metrics.incidents import incident_series
 from learnroi.metrics.kpis import compute_all, compute_kpi, funnel
 from learnroi.metrics.panel import ONE_PER_HIRE_KPIS, PANEL_COLUMNS, Panel, build_panel
 from learnroi.metrics.result import KpiTable, suppress
+from learnroi.metrics.surveys import SurveySummary, application_summary, reaction_summary
 
 __all__ = [
     "LEVELS",
     "ONE_PER_HIRE_KPIS",
     "PANEL_COLUMNS",
+    "ContentTable",
     "KpiDef",
     "KpiTable",
     "Panel",
+    "SurveySummary",
+    "application_summary",
     "build_panel",
     "catalog",
     "compute_all",
     "compute_kpi",
     "connect",
+    "content_effectiveness",
     "funnel",
+    "incident_series",
     "kpi_def",
+    "reaction_summary",
     "record_access",
     "suppress",
 ]

@@ -27,9 +27,21 @@ LEVELS: dict[int, str] = {
     5: "ROI (Phillips level 5)",
 }
 
-LEARNER_GRAINS: tuple[str, ...] = ("program", "course", "cohort", "department", "period", "learner")
+LEARNER_GRAINS: tuple[str, ...] = (
+    "program",
+    "course",
+    "module",
+    "modality",
+    "cohort",
+    "department",
+    "period",
+    "learner",
+)
 """Grains every learner-based KPI supports (``period`` = the month of the learner's first event in the unit,
-``cohort`` = the learner's hire month from HRIS, ``learner`` = one row per learner, access-logged)."""
+``cohort`` = the learner's hire month from HRIS, ``module`` = one catalog module, ``modality`` = the modules of
+one catalog modality, ``learner`` = one row per learner, access-logged)."""
+NOT_PER_MODULE: tuple[str, ...] = tuple(g for g in LEARNER_GRAINS if g != "module")
+"""Grains of KPIs that count modules (one module always counts one)."""
 PROGRAM_GRAINS: tuple[str, ...] = ("program", "cohort", "department", "period", "learner")
 """Grains of KPIs defined over a whole program (a pathway or a hire-to-threshold time is not per course)."""
 
@@ -120,6 +132,7 @@ _CATALOG: tuple[KpiDef, ...] = (
         "activities per learner",
         "increase",
         1,
+        NOT_PER_MODULE,
     ),
     KpiDef(
         "active_minutes_per_learner",

@@ -20,8 +20,8 @@ from learnroi.core.options import Grain, check_option
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.metrics.catalog import catalog, kpi_def
 from learnroi.metrics.engine import as_naive, check_grain, collect, engine_name, has_table, month, table
-from learnroi.metrics.facts import ACTIVITY, learner_facts
-from learnroi.metrics.result import GRAIN_COLUMN, KpiTable, suppress
+from learnroi.metrics.facts import ACTIVITY, CONTENT_UNITS, content_facts, learner_facts
+from learnroi.metrics.result import GRAIN_COLUMN, GRAIN_KEYS, KpiTable, suppress
 
 AUDIENCE_KPIS = ("adoption_rate",)
 COST_KPIS = ("cost_per_learner", "cost_per_completion")
@@ -64,13 +64,14 @@ def _measures(f: ir.Table) -> dict[str, tuple[ir.Value, ir.Value]]:
 
 
 def _cell_keys(by: str) -> list[str]:
-    col = GRAIN_COLUMN[by]
-    return ["program_id"] if col is None else ["program_id", col]
+    return ["program_id", *GRAIN_KEYS[by]]
 
 
 def _learner_kpis(backend: BaseBackend, names: list[str], program: str | None, by: str) -> pd.DataFrame:
-    unit = ["program_id", "course_id"] if by == "course" else ["program_id"]
-    f = learner_facts(backend, program, unit)
+    if by in CONTENT_UNITS:
+        f = content_facts(backend, program, by)
+    else:
+        f = learner_facts(backend, program, ["program_id", "course_id"] if by == "course" else ["program_id"])
     if by == "learner":
         f = f.mutate(learner_id=f.learner_id.fill_null(f.learner_key))
     keys = _cell_keys(by)
@@ -167,7 +168,7 @@ def _normalize(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for col in ("period", "cohort"):
         if col in out:
             out[col] = as_naive(out[col])
-    for col in ("program_id", "course_id", "department", "learner_id"):
+    for col in ("program_id", "course_id", "module_id", "modality", "department", "learner_id"):
         if col in out:
             out[col] = out[col].astype("string")
     order = {k.name: i for i, k in enumerate(catalog())}

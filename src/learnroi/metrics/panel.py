@@ -58,12 +58,12 @@ class Panel:
 
     - ``employee_id`` (str), ``period`` (datetime64, the month start; the week start for ``period="week"``),
       ``kpi`` (str), ``value`` (float; a missing KPI value is no row);
-    - ``program_id`` (str); ``arm`` (``"treatment"``/``"control"``/None: randomized programs only);
+    - ``program_id`` (str); ``arm`` (``"control"`` or the arm name, ``"treatment"`` in a two-arm pilot; None: randomized programs only);
     - ``enrolled``, ``completed`` (bool: the employee ever enrolled in / completed the program in the LMS);
     - ``treated`` (bool: exposed in this period per the design: ``first_treated_period`` is set and
       ``period >= first_treated_period``); ``first_treated_period`` (datetime64 or NaT: randomized = the launch
       month for the treatment arm; staggered = the unit's wave start month; observational = the employee's
-      first enrolment month); ``wave`` (int, 0 = never; randomized: 1 = treatment arm, 0 = control);
+      first enrolment month); ``wave`` (int, 0 = never; randomized: 1 = any non-control arm, 0 = control);
     - ``cohort`` (datetime64: the hire month), ``department``, ``team_id``, ``role``, ``location`` (str),
       ``hire_date`` (datetime64), ``tenure_months`` (int: whole calendar months from hire month to period);
     - ``baseline`` (float: the employee's mean of the KPI over periods before ``start``, NaN if none; always
@@ -162,7 +162,7 @@ def _timing(
         if start is None:
             ev = table(backend, "lms_events")
             ev = ev.filter((ev.program_id == program_id) & ev.learner_id.notnull())
-            tr = t.filter(t.arm == "treatment")
+            tr = t.filter(t.arm != "control")
             j = ev.inner_join(tr, ev.learner_id == tr.employee_id)
             start = _as_date(_scalar(month(j.timestamp.min())))
             if start is None:
@@ -172,8 +172,8 @@ def _timing(
             t.select(
                 "employee_id",
                 arm=t.arm,
-                wave=ibis.ifelse(t.arm == "treatment", 1, 0),
-                first_treated=ibis.ifelse(t.arm == "treatment", launch, ibis.null("date")),
+                wave=ibis.ifelse(t.arm != "control", 1, 0),
+                first_treated=ibis.ifelse(t.arm != "control", launch, ibis.null("date")),
             ),
             start,
         )

@@ -23,12 +23,18 @@ from learnroi.metrics.catalog import kpi_def
 GRAIN_COLUMN: dict[str, str | None] = {
     "program": None,
     "course": "course_id",
+    "module": "module_id",
+    "modality": "modality",
     "cohort": "cohort",
     "department": "department",
     "period": "period",
     "learner": "learner_id",
 }
 """The column that names a cell at each grain (besides ``program_id``)."""
+GRAIN_KEYS: dict[str, list[str]] = {
+    g: ([] if c is None else ["course_id", c] if g == "module" else [c]) for g, c in GRAIN_COLUMN.items()
+}
+"""The columns that identify a cell at each grain (besides ``program_id``): a module needs its course too."""
 
 TABLE_COLUMNS = ["program_id", "kpi", "value", "n", "suppressed", "suppression"]
 
@@ -66,8 +72,8 @@ def suppress(frame: pd.DataFrame, *, keys: list[str], min_cell: int, complementa
 class KpiTable:
     """KPI values at one grain, long format, with small cells flagged.
 
-    ``table`` columns: ``program_id``, the grain's cell column (``course_id``, ``cohort``, ``department``,
-    ``period``, ``learner_id``; none at program grain), ``kpi``, ``value`` (NaN when suppressed), ``n`` (the
+    ``table`` columns: ``program_id``, the grain's cell columns (``course_id``, ``course_id`` and ``module_id``,
+    ``modality``, ``cohort``, ``department``, ``period``, ``learner_id``; none at program grain), ``kpi``, ``value`` (NaN when suppressed), ``n`` (the
     people the cell aggregates over; <NA> when suppressed), ``suppressed`` (bool) and ``suppression``
     (``small_cell``, ``complementary`` or <NA>). Funnel tables add ``stage`` and conversion columns.
     """
@@ -88,10 +94,13 @@ class KpiTable:
     def tidy(self) -> pd.DataFrame:
         """Snake_case long table: program_id, grain, cell, kpi, value, unit, level, n, suppressed, suppression."""
         t = self.table
-        col = self.cell_column
-        cell = (
-            t[col].astype("string") if col and col in t else pd.Series("(all)", index=t.index, dtype="string")
-        )
+        cols = [c for c in GRAIN_KEYS.get(self.grain, []) if c in t]
+        if not cols:
+            cell = pd.Series("(all)", index=t.index, dtype="string")
+        elif len(cols) == 1:
+            cell = t[cols[0]].astype("string")
+        else:  # a module: "course/module"
+            cell = t[cols[0]].astype("string").fillna("") + "/" + t[cols[1]].astype("string").fillna("")
         units = {k: kpi_def(k).unit for k in t["kpi"].unique() if _known(k)}
         levels = {k: kpi_def(k).level for k in t["kpi"].unique() if _known(k)}
         return pd.DataFrame(

@@ -54,8 +54,10 @@ def _insert(store: Store, spec: TableSpec, table: pa.Table, source: str) -> None
         for c, k in spec.columns
     ]
     extra: list[str] = []
+    if "learner_email" in spec.identities:  # lms_events, attendance
+        extra = [f"{normalize_sql('learner_email')} AS learner_key"]
     if spec.name == "lms_events":
-        extra = [f"{normalize_sql('learner_email')} AS learner_key", "'lms' AS source"]
+        extra.append("'lms' AS source")
     if spec.name == "employees":
         extra = ["CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"]
     key = ", ".join(ident(k) for k in spec.key)

@@ -1,22 +1,38 @@
-"""From analyses in the store to the one frozen report-data object the exporters read."""
+"""From analyses in the store to the one frozen report-data object the exporters read.
+
+Besides each program's analysis it gathers the optional blocks (docs/dev/blended-contract.md §5): the
+per-arm comparison of a multi-arm pilot (:func:`learnroi.pipeline.arms.analyze_arms`), content
+effectiveness, the reaction and application survey summaries, the qualitative notes and the ROI per
+program year. A program without them renders as before.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import duckdb
 import pandas as pd
 
-from learnroi.core.errors import DataError
+from learnroi.core.errors import DataError, LearnroiError
 from learnroi.core.program import ProgramSpec
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.design.registry import list_hypotheses
 from learnroi.metrics import compute_all, connect
+from learnroi.metrics.content import content_effectiveness
+from learnroi.metrics.surveys import application_summary, reaction_summary
 from learnroi.pipeline.analysis import ProgramAnalysis
+from learnroi.pipeline.arms import analyze_arms, assigned_counts
 from learnroi.pipeline.forecast import forecast_program
+from learnroi.pipeline.platform import analyze_platform
 from learnroi.report import ReportData, build_program_section, build_report_data
+from learnroi.roi import RoiResult, roi_by_year
 from learnroi.store import Store
+from learnroi.store.evidence import list_evidence
+
+T = TypeVar("T")
 
 
 def read_truth(data_dir: Path) -> dict[str, Any] | None:
@@ -82,6 +98,62 @@ def _forecasts(store: Store, spec: ProgramSpec, draws: int) -> list[Any]:
         return [{"hypothesis_id": h.id, "kpi": h.kpi, "verdict": why} for h in spec.hypotheses]
 
 
+def _optional(make: Callable[[], T]) -> T | None:
+    """An optional block: absent (None) when the store cannot support it, instead of failing the report."""
+    try:
+        return make()
+    except (LearnroiError, duckdb.CatalogException):  # no such data, or a store from before migration 040
+        return None
+
+
+def _shared_cost(store: Store, spec: ProgramSpec) -> float:
+    """The lines every arm shares (contract §4): ledger lines without an arm plus the spec's fixed lines."""
+    ledger = store.con.execute("SELECT * FROM cost_ledger WHERE program_id = ?", [spec.id]).df()
+    if "arm" in ledger.columns:
+        tag = ledger["arm"].astype(object).where(ledger["arm"].notna(), "").astype(str).str.strip()
+        ledger = ledger[tag == ""]
+    fixed = sum(c.amount for c in spec.costs if not c.prorate_over_users)
+    return float(pd.to_numeric(ledger["amount"], errors="coerce").sum()) + fixed
+
+
+def _arms(store: Store, spec: ProgramSpec, draws: int) -> pd.DataFrame | None:
+    """The per-arm frame (contract §5) with the control's size first and, when every arm has an ROI, the
+    cost parts the workbook's Blend sheet splits: the arm's share of the shared lines, its learners' time
+    and the rest (its own lines). None unless the pilot has several arms and its checks pass."""
+    analysis = _optional(lambda: analyze_arms(store, spec, draws=draws))
+    if analysis is None or not analysis.identified:
+        return None
+    frame = analysis.tidy()
+    if all(a.roi is not None for a in analysis.arms):
+        shared = _shared_cost(store, spec)
+        by_arm = {a.arm: a for a in analysis.arms}
+        frame["cost_shared"] = [shared * by_arm[a].share for a in frame["arm"]]
+        frame["cost_participant_time"] = [
+            float(by_arm[a].roi.cost_breakdown.get("participant_time", 0.0))  # type: ignore[union-attr]
+            for a in frame["arm"]
+        ]
+        frame["cost_arm"] = frame["cost"] - frame["cost_shared"] - frame["cost_participant_time"]
+    n = assigned_counts(store, spec.id)
+    control = pd.DataFrame([{"arm": analysis.reference, "n": n.get(analysis.reference)}])
+    return pd.concat([control, frame], ignore_index=True)
+
+
+def _blend(store: Store, a: ProgramAnalysis, min_cell: int, draws: int) -> dict[str, Any]:
+    """The optional blocks of one program (each None when its data are absent)."""
+    backend = connect(store.con)
+    pid = a.spec.id
+    app = _optional(lambda: application_summary(backend, pid, min_cell=min_cell, rater_role="manager"))
+    notes = _optional(lambda: list_evidence(store, pid))
+    return {
+        "arms": _arms(store, a.spec, draws),
+        "content": _optional(lambda: content_effectiveness(backend, pid, min_cell=min_cell)),
+        "reaction": _optional(lambda: reaction_summary(backend, pid, min_cell=min_cell)),
+        "application": app.table.assign(rater_role="manager") if app is not None else None,
+        "qualitative": notes,
+        "roi_years": roi_by_year(a.roi) if isinstance(a.roi, RoiResult) and a.roi.computed else None,
+    }
+
+
 def _batches(store: Store) -> pd.DataFrame:
     return store.con.execute("SELECT * FROM batches ORDER BY 1").df()
 
@@ -93,9 +165,20 @@ def build_report(
     truth: dict[str, Any] | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     forecast_draws: int = 20_000,
+    arm_draws: int = 20_000,
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
+    platform: Any = None,
 ) -> ReportData:
     """One report-data object for ``analyses``; every exporter reads only this (with each program's
-    pre-pilot forecast per hypothesis, :func:`learnroi.pipeline.forecast.forecast_program`)."""
+    pre-pilot forecast per hypothesis, :func:`learnroi.pipeline.forecast.forecast_program`, and the
+    optional blended-learning blocks gathered from the store).
+
+    ``extras``: per program id, more keyword arguments of
+    :func:`learnroi.report.build_program_section` (e.g. ``roi_cohorts`` = a ``learnroi.roi.roi_by_cohort``
+    result); they override what was gathered. ``platform``: the platform's ROI
+    (``learnroi.roi.PlatformRoiResult``), shown once for the whole report; by default
+    :func:`learnroi.pipeline.platform.analyze_platform` over the programs' ROI results (absent when the
+    store has no platform costs)."""
     hyps = _hypotheses(store)
     sections = []
     for a in analyses:
@@ -114,11 +197,16 @@ def build_report(
                 truth=_program_truth(truth, a.spec.id, a.kpi),
                 forecast=_forecasts(store, a.spec, forecast_draws),
                 min_cell=min_cell,
+                **{**_blend(store, a, min_cell, arm_draws), **dict((extras or {}).get(a.spec.id, {}))},
             )
         )
+    if platform is None:
+        results = [a.roi for a in analyses if isinstance(a.roi, RoiResult)]
+        platform = _optional(lambda: analyze_platform(store, results))
     return build_report_data(
         sections,
         spec_hashes={a.spec.id: a.spec_hash for a in analyses},
         ingest_batches=_batches(store),
         min_cell=min_cell,
+        platform=platform,
     )

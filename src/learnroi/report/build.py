@@ -22,6 +22,17 @@ from learnroi.core.program import ProgramSpec
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.report.actions import design_sentence, drivers, recommend_actions
 from learnroi.report.adapt import competency_frame, for_program, frame_of, funnel_frame
+from learnroi.report.blend import (
+    application_table,
+    arms_table,
+    cohort_roi_table,
+    content_table,
+    modality_table,
+    platform_view,
+    qualitative_table,
+    reaction_table,
+    year_roi_table,
+)
 from learnroi.report.data import (
     AssumptionRow,
     CostItem,
@@ -271,6 +282,14 @@ def build_program_section(
     template: Mapping[str, Mapping[str, Any]] | None = None,
     truth: Mapping[str, Any] | None = None,
     forecast: Sequence[Any] | None = None,
+    arms: Any = None,
+    content: Any = None,
+    modality: Any = None,
+    reaction: Any = None,
+    application: Any = None,
+    qualitative: Any = None,
+    roi_cohorts: Any = None,
+    roi_years: Any = None,
     min_cell: int = DEFAULT_MIN_CELL,
 ) -> ProgramSection:
     """One program's section from plain inputs.
@@ -287,6 +306,13 @@ def build_program_section(
     ``forecast``: the pre-pilot ``ForecastResult`` per hypothesis (``learnroi.roi.forecast_roi``), shown
     apart from the measured ROI and labelled "forecast". The section's chain of evidence (levels 1-5) is
     built from the rest (:func:`learnroi.report.evidence.evidence_chain`).
+
+    Blended learning (all optional; see :mod:`learnroi.report.blend`): ``arms`` the per-arm frame of
+    contract §5 (``ArmAnalysis`` or its ``tidy()``; optional ``cost_arm``, ``cost_shared``,
+    ``cost_participant_time``), ``content`` the content-effectiveness ``KpiTable``/frame, ``modality`` a
+    ``kpis --by modality`` frame, ``reaction``/``application`` the survey summaries (levels 1 and 3),
+    ``qualitative`` the evidence notes, ``roi_cohorts`` a ``RoiBreakdown`` or its ``tidy()``, ``roi_years``
+    a ``roi_by_year`` frame.
     """
     roi_d = _as_dict(roi)
     alt_d = _as_dict(alt_roi)
@@ -365,8 +391,46 @@ def build_program_section(
         learners=learners,
         notes=tuple(str(n) for n in [*(model_roi.get("rules") or ()), *(model_roi.get("notes") or ())]),
         forecast=tuple(forecast_view(f, _kpi_unit(spec, f)) for f in forecast or ()),
+        **_blend_tables(pid, min_cell, arms, content, modality, reaction, application, qualitative),  # type: ignore[arg-type]
+        roi_cohorts=cohort_roi_table(roi_cohorts, pid, min_cell),
+        roi_years=year_roi_table(roi_years if roi_years is not None else _breakdown_years(roi_cohorts), pid),
     )
     return replace(section, evidence=evidence_chain(section))
+
+
+def _blend_tables(
+    pid: str,
+    min_cell: int,
+    arms: Any,
+    content: Any,
+    modality: Any,
+    reaction: Any,
+    application: Any,
+    qualitative: Any,
+) -> dict[str, Table]:
+    content_t = content_table(content, pid, min_cell)
+    return {
+        "arms": arms_table(arms, pid, min_cell),
+        "content": content_t,
+        "modality": modality_table(
+            modality if modality is not None else getattr(content, "modalities", None),
+            content_t,
+            pid,
+            min_cell,
+        ),
+        "reaction": reaction_table(reaction, pid, min_cell),
+        "application": application_table(application, pid, min_cell),
+        "qualitative": qualitative_table(qualitative, pid),
+    }
+
+
+def _breakdown_years(breakdown: Any) -> Any:
+    """The program total's years of a ``RoiBreakdown`` (its ``by_year()`` rows for ``total``)."""
+    by_year = getattr(breakdown, "by_year", None)
+    if not callable(by_year):
+        return None
+    years = by_year()
+    return years[years["cohort"] == "total"].drop(columns="cohort") if "cohort" in years else years
 
 
 def _kpi_unit(spec: ProgramSpec, forecast: Any) -> str:
@@ -392,8 +456,10 @@ def build_report_data(
     generated_on: dt.date | None = None,
     title: str = "Learning program ROI",
     min_cell: int = DEFAULT_MIN_CELL,
+    platform: Any = None,
 ) -> ReportData:
-    """The frozen report data: sections plus provenance (batches as records: id, kind, file, hash…)."""
+    """The frozen report data: sections plus provenance (batches as records: id, kind, file, hash…) and,
+    when given, the platform's own ROI (a ``learnroi.roi.PlatformRoiResult`` or its ``to_dict()``)."""
     if not programs:
         raise DataError("the report has no program", hint="Pass at least one ProgramSection.")
     return ReportData(
@@ -406,4 +472,5 @@ def build_report_data(
         ),
         programs=tuple(programs),
         min_cell=min_cell,
+        platform=platform_view(platform),
     )

@@ -21,6 +21,7 @@ from typing import Any
 from learnroi.core.errors import DataError
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.report.actions import Action, Driver
+from learnroi.report.blend import PlatformView
 from learnroi.report.tables import Table
 from learnroi.roi.result import CONTRACT_FIELDS
 
@@ -200,6 +201,23 @@ class ProgramSection:
     """Forecasts made before the pilot, one per hypothesis: shown apart from the measured ROI."""
     evidence: tuple[EvidenceLink, ...] = ()
     """The chain of evidence, level 1 (reaction) to level 5 (ROI); see :mod:`learnroi.report.evidence`."""
+    arms: Table = ()
+    """Per-arm results of a multi-arm pilot (contract §5 columns), control first; see
+    :mod:`learnroi.report.blend`."""
+    content: Table = ()
+    """Content effectiveness per module, ranked by update priority (an observational association)."""
+    modality: Table = ()
+    """The modality mix (an observational association)."""
+    reaction: Table = ()
+    """Level 1: the reaction survey's summary with its response rate."""
+    application: Table = ()
+    """Level 3: manager-rated application at 30/60/90 days."""
+    qualitative: Table = ()
+    """Qualitative notes (supporting / contradicting / neutral), never monetized."""
+    roi_cohorts: Table = ()
+    """ROI per cohort (``learnroi.roi.roi_by_cohort``), the program total last."""
+    roi_years: Table = ()
+    """ROI per program year (``learnroi.roi.roi_by_year``)."""
 
     @property
     def headline(self) -> RoiFigures | None:
@@ -238,6 +256,8 @@ class ReportData:
     programs: tuple[ProgramSection, ...]
     min_cell: int = DEFAULT_MIN_CELL
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    platform: PlatformView | None = None
+    """The learning platform's own ROI (``learnroi.roi.PlatformRoiResult``), across programs."""
 
     def program(self, program_id: str) -> ProgramSection:
         for p in self.programs:

@@ -14,6 +14,7 @@ from typing import Any
 from learnroi.report.actions import gain_text, mean_gain
 from learnroi.report.data import EffectView, EvidenceLink, ForecastView, ProgramSection, RoiFigures, as_number
 from learnroi.report.fmt import pct, roi_range, share
+from learnroi.report.tables import SUPPRESSED, Table
 
 _DESIGN_STRENGTH = {
     "randomized": "randomized",
@@ -24,6 +25,8 @@ _DESIGN_STRENGTH = {
 _YES_NO = {True: "yes", False: "no", None: "n/a"}
 NO_REACTION = "no data — collect a reaction survey at the end of each course"
 NO_APPLICATION = "no data — collect manager ratings of on-the-job application at 30/60/90 days"
+SUPPRESSED_SURVEY = "suppressed — fewer respondents than the small-cell minimum"
+RESPONDENTS_DIFFER = "respondents may differ from non-respondents"
 
 
 def _n(n: int | None) -> str:
@@ -72,13 +75,68 @@ def _roi(roi: RoiFigures | None, alt: RoiFigures | None) -> EvidenceLink:
     return EvidenceLink(5, "ROI", "no ROI: the impact is not identified", "none", False)
 
 
+def _rate(r: Mapping[str, Any]) -> str:
+    rate = as_number(r.get("response_rate"))
+    return "response rate unknown" if rate is None else f"{share(rate)} responded"
+
+
+def _score(x: Any) -> str:
+    v = as_number(x)
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def _reaction(rows: Table) -> EvidenceLink:
+    """Level 1 from the reaction survey's summary: mean ratings (1-5) and the response rate."""
+    shown = [r for r in rows if not r.get(SUPPRESSED)]
+    if not rows:
+        return EvidenceLink(1, "Reaction", NO_REACTION, "none", False)
+    if not shown:
+        return EvidenceLink(1, "Reaction", SUPPRESSED_SURVEY, "none", False)
+    r = shown[0]
+    extras = [
+        f"{k.replace('_', ' ')} {_score(r[k])}"
+        for k in ("relevance", "intent_to_apply")
+        if r.get(k) is not None
+    ]
+    text = f"mean satisfaction {_score(r.get('satisfaction'))} / 5" + (
+        f" ({', '.join(extras)})" if extras else ""
+    )
+    n = as_number(r.get("responses"))
+    who = f"{n:,.0f} respondents" if n is not None else "respondents"
+    invited = as_number(r.get("invited"))
+    if invited:
+        who += f" of {invited:,.0f} invited"
+    strength = f"self-report, {who}, {_rate(r)}; {RESPONDENTS_DIFFER}"
+    return EvidenceLink(1, "Reaction", text, strength, True)
+
+
+def _application(rows: Table) -> EvidenceLink:
+    """Level 3 from the application survey: mean behaviour score (1-5) at each of 30/60/90 days."""
+    if not rows:
+        return EvidenceLink(3, "Application", NO_APPLICATION, "none", False)
+    managers = [r for r in rows if r.get("rater_role") == "manager"]
+    shown = [r for r in (managers or rows) if not r.get(SUPPRESSED)]
+    if not shown:
+        return EvidenceLink(3, "Application", SUPPRESSED_SURVEY, "none", False)
+    who = "manager" if managers else "rated"
+    parts = [
+        f"{_score(r.get('behaviour_score'))} at {as_number(r.get('days_after')) or 0:.0f} days "
+        f"(n={as_number(r.get('responses')) or 0:,.0f}, {_rate(r)})"
+        for r in shown
+    ]
+    text = f"{who} behaviour score (1-5): " + "; ".join(parts)
+    return EvidenceLink(
+        3, "Application", text, f"{who} ratings, no comparison group; {RESPONDENTS_DIFFER}", True
+    )
+
+
 def evidence_chain(p: ProgramSection) -> tuple[EvidenceLink, ...]:
-    """Levels 1-5 for one program, from what its section holds (reaction and application are not collected
-    by learnroi yet, so they always say what to collect)."""
+    """Levels 1-5 for one program, from what its section holds (a level without data says what to
+    collect)."""
     return (
-        EvidenceLink(1, "Reaction", NO_REACTION, "none", False),
+        _reaction(p.reaction),
         _learning(p.competency),
-        EvidenceLink(3, "Application", NO_APPLICATION, "none", False),
+        _application(p.application),
         _impact(p.effect),
         _roi(p.roi, p.alt_roi),
     )

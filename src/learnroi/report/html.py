@@ -3,7 +3,9 @@
 Executive tiles first (ROI gauge, funnel, competency gain, impact per learner, cost breakdown, drivers
 and actions), practitioner detail after (chain of evidence, design and diagnostics, the labelled pre-pilot
 forecast, event study, balance, tornado, ROI distribution, scenarios, assumptions with sources, intangibles, hypotheses, methods). The report data's
-JSON twin is embedded as ``<script id="report-data">``. Opens offline: no network request is made.
+JSON twin is embedded as ``<script id="report-data">``. Optional blocks: "where to optimize the blend"
+(per-arm results, content ranking, modality mix), qualitative notes, ROI per cohort and per year, and the
+platform's own ROI. Opens offline: no network request is made.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from learnroi.report import charts
+from learnroi.report import charts, charts_blend
 from learnroi.report.data import ProgramSection, ReportData
 from learnroi.report.evidence import forecast_display
 from learnroi.report.fmt import money
@@ -29,6 +31,7 @@ from learnroi.report.view import (
     table_view,
     truth_rows,
 )
+from learnroi.report.view_blend import blend_view, platform_rows
 
 _TITLES = {
     "balance": "Covariate balance",
@@ -51,7 +54,7 @@ def _script_json(obj: Any) -> Markup:
 
 
 def _section(p: ProgramSection, specs: dict[str, Any]) -> dict[str, Any]:
-    chs = charts.program_charts(p)
+    chs = {**charts.program_charts(p), **charts_blend.blend_charts(p)}
     for name, spec in chs.items():
         specs[f"{p.program_id}/{name}"] = spec
     f = figures(p)
@@ -75,6 +78,7 @@ def _section(p: ProgramSection, specs: dict[str, Any]) -> dict[str, Any]:
         "tables": [t for t in tables if t],
         "hypotheses": table_view("hypotheses", "Hypothesis registry", p.hypotheses),
         "forecasts": [(fc, forecast_display(fc)) for fc in p.forecast],
+        "blend": blend_view(p),
     }
 
 
@@ -88,6 +92,7 @@ def render_html(data: ReportData, *, vega_js: str | None = None) -> str:
         data=data,
         sections=sections,
         batches=batches,
+        platform=platform_rows(data.platform) if data.platform is not None else None,
         css=Markup(_template("dashboard.css")),
         methods=Markup(_template("methods.html")),
         boot_js=Markup(_template("boot.js")),

@@ -1,5 +1,6 @@
 """The one-page executive summary (fpdf2): ROI, its range and P(ROI > 0), three drivers, two actions,
-the ROI gauge, the funnel and the cost breakdown, and one sentence naming the design.
+the ROI gauge, the funnel and the cost breakdown, one sentence naming the design and, for a multi-arm
+program, one line on the best-paying arm.
 
 Charts are the same Vega-Lite specifications as the dashboard's, rendered to PNG by vl-convert. The page
 uses the PDF core fonts (Helvetica), so it needs no font file and its text extracts cleanly; text is
@@ -20,6 +21,7 @@ from learnroi.report import charts
 from learnroi.report.data import ProgramSection, ReportData
 from learnroi.report.fmt import ascii_safe
 from learnroi.report.view import break_even_sentence, figures
+from learnroi.report.view_blend import best_arm_sentence
 
 INK = (31, 42, 68)
 MUTED = (107, 118, 144)
@@ -156,6 +158,10 @@ def render_pdf(data: ReportData, program: str | None = None) -> bytes:
         pdf.text_at(110, ay, 86, f"{i}. {a.verb.capitalize()}", 10, style="B", color=_VERB_COLOR[a.verb])
         ay = pdf.text_at(115, ay + 5, 81, a.text, 9.5) + 2
     y = max(dy, ay) + 3
+    best = best_arm_sentence(p)
+    if best is not None:  # one line; the charts below shrink to keep the page whole
+        pdf.line(14, y, 196, y)
+        y = pdf.text_at(14, y + 2, W, best[:150], 9.5, style="B", color=GOOD) + 1
 
     # Funnel and cost breakdown
     pdf.line(14, y, 196, y)

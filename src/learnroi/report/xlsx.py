@@ -21,6 +21,7 @@ from learnroi.report.data import ProgramSection, ReportData
 from learnroi.report.evidence import forecast_rows
 from learnroi.report.model import ADOPTION, DISCOUNT, HALF_LIFE, REACH, ModelInputs, ModelValues, evaluate
 from learnroi.report.tables import to_table
+from learnroi.report.xlsx_blend import write_blend, write_platform
 from learnroi.report.xlsx_common import (
     NOT_IDENTIFIED,
     Formats,
@@ -45,6 +46,11 @@ def sheet_names(data: ReportData, p: ProgramSection) -> tuple[str, str]:
         return "Inputs", "Calculation"
     i = data.programs.index(p) + 1
     return f"Inputs{i}", f"Calculation{i}"
+
+
+def blend_name(data: ReportData, p: ProgramSection) -> str:
+    """``Blend`` for a one-program report, else suffixed with the program's position."""
+    return "Blend" if len(data.programs) == 1 else f"Blend{data.programs.index(p) + 1}"
 
 
 def _write_inputs(ws: Worksheet, f: Formats, p: ProgramSection, name: str) -> dict[str, str]:
@@ -330,6 +336,7 @@ def _write_calculation(
         shown = val if k is not None and k.effect is not None else na
         return _calc_row(ws, r, label, f'=IF({ok},{expr},"{na}")', shown, fmt, note)
 
+    out["value"], out["factor_s"] = value, tf
     out["benefit"] = res(
         "Benefit (discounted, over the horizon)", f"{gain}*{value}*{people}*{tf}", v.benefit, f.money_b
     )
@@ -389,8 +396,8 @@ def _write_forecast(ws: Worksheet, f: Formats, data: ReportData) -> None:
 
 
 def write_xlsx(data: ReportData, path: Path | str) -> Path:
-    """Write the live ROI workbook: Summary, Inputs/Calculation per program, KPIs, Cohorts, Forecast (when
-    any program has one), Provenance."""
+    """Write the live ROI workbook: Summary, Inputs/Calculation (and Blend, for a multi-arm program) per
+    program, KPIs, Cohorts, Forecast (when any program has one), Platform (when given), Provenance."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(out))
@@ -403,6 +410,8 @@ def write_xlsx(data: ReportData, path: Path | str) -> Path:
         ws_calc = wb.add_worksheet(cname)
         at = _write_inputs(ws_in, f, p, iname)
         cells = _write_calculation(ws_calc, f, p, at, evaluate(ModelInputs.of(p)))
+        if p.arms:
+            write_blend(wb.add_worksheet(blend_name(data, p)), f, p, cname, cells)
         results.append((p, {k: f"{cname}!{v}" for k, v in cells.items()}))
     write_summary(summary, f, data, results)
     kpis = wb.add_worksheet("KPIs")
@@ -417,8 +426,14 @@ def write_xlsx(data: ReportData, path: Path | str) -> Path:
         rk = write_table(kpis, f, rk, "KPIs", p.kpi_table)
         cohorts.write(rc, 0, p.name, f.title)
         rc = write_table(cohorts, f, rc + 1, "Cohorts", p.cohorts)
+        if p.roi_cohorts:
+            rc = write_table(cohorts, f, rc, "ROI per cohort (from learnroi, static)", p.roi_cohorts)
+        if p.roi_years:
+            rc = write_table(cohorts, f, rc, "ROI per program year (from learnroi, static)", p.roi_years)
     if any(p.forecast for p in data.programs):
         _write_forecast(wb.add_worksheet("Forecast"), f, data)
+    if data.platform is not None:
+        write_platform(wb.add_worksheet("Platform"), f, data.platform)
     write_provenance(wb.add_worksheet("Provenance"), f, data)
     wb.close()
     return out

@@ -3,6 +3,7 @@ uncertainty (Phillips ROI Methodology; docs/explanation/roi-method.md, docs/dev/
 
 from __future__ import annotations
 
+from learnroi.roi.arms import ArmRoi, roi_by_arm
 from learnroi.roi.breakdown import RoiBreakdown, pooled_effect, roi_by_cohort, roi_by_year
 from learnroi.roi.compute import compute_roi
 from learnroi.roi.costs import CostModel, cost_model
@@ -16,6 +17,7 @@ from learnroi.roi.template import init_spec, template_text
 
 __all__ = [
     "CONTRACT_FIELDS",
+    "ArmRoi",
     "Basis",
     "CostModel",
     "EffectInput",
@@ -32,6 +34,7 @@ __all__ = [
     "phillips_adjust",
     "platform_roi",
     "pooled_effect",
+    "roi_by_arm",
     "roi_by_cohort",
     "roi_by_year",
     "template_text",

@@ -177,7 +177,7 @@ def roi_by_cohort(
     opts: dict[str, Any] = {"basis": basis, "draws": draws, "seed": seed, "rules": rules, "level": level}
     total_reach = float(sum(float(reach[c]) for c in cohorts))
     total = compute_roi(
-        _with_reach(spec, total_reach),
+        with_reach(spec, total_reach),
         pooled_effect(effects, reach, rules=rules),
         ledger=ledger,
         participant_time=participant_time,
@@ -200,7 +200,7 @@ def roi_by_cohort(
                 where=f"cohort {c}",
                 hint="Give it a cost share above zero, or participants' time rows: ROI is undefined without costs.",
             )
-        cohort_spec = _with_reach(spec, float(reach[c])).model_copy(update={"costs": lines})
+        cohort_spec = with_reach(spec, float(reach[c])).model_copy(update={"costs": lines})
         part = None if rows is None or rows.empty else rows
         results.append(compute_roi(cohort_spec, effects[c], ledger=None, participant_time=part, **opts))
     how = "given cost shares" if cost_shares is not None else "reach"
@@ -292,11 +292,14 @@ def _shares(
     return np.asarray(s / s.sum(), dtype=float)
 
 
-def _with_reach(spec: ProgramSpec, people: float) -> ProgramSpec:
-    """``spec`` with the reach assumption set to ``people``; a range is scaled with it (same relative width)."""
+def with_reach(
+    spec: ProgramSpec, people: float, source: str = "cohort reach passed to roi_by_cohort"
+) -> ProgramSpec:
+    """``spec`` with the reach assumption set to ``people``; a range is scaled with it (same relative width).
+    ``source`` labels the new assumption when the spec had none."""
     old = spec.assumptions.get(REACH)
     if old is None:
-        new = Assumption(value=people, unit="people", source="cohort reach passed to roi_by_cohort")
+        new = Assumption(value=people, unit="people", source=source)
     else:
         k = people / old.value if old.value else math.nan
         if not math.isfinite(k):
@@ -322,4 +325,4 @@ def _row(cohort: str, reach: float, share: float, res: RoiResult) -> dict[str, A
     }
 
 
-__all__ = ["RoiBreakdown", "pooled_effect", "roi_by_cohort", "roi_by_year"]
+__all__ = ["RoiBreakdown", "pooled_effect", "roi_by_cohort", "roi_by_year", "with_reach"]

@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-# (course_id, module_id, module_name, modality, required, kind, minutes); kind: content | pre | post | quiz
+# (course_id, module_id, module_name, modality, required, kind, minutes); kind: content | pre | post | quiz |
+# social (community posts and coaching: activities without a knowledge check)
 Row = tuple[str, str, str, str, bool, str, int]
 
 PROGRAMS: dict[str, tuple[str, list[Row]]] = {
@@ -72,6 +73,41 @@ PROGRAMS: dict[str, tuple[str, list[Row]]] = {
             )
         ],
     ),
+    "service-blend": (
+        "Customer conversations (blended)",
+        [
+            ("sb-core", "sb-pre", "Customer conversations pre-assessment", "digital", True, "pre", 20),
+            ("sb-core", "sb-listening", "Active listening", "digital", True, "content", 30),
+            ("sb-core", "sb-policy", "Escalation policy walkthrough", "digital", True, "content", 40),
+            ("sb-core", "sb-deescalation", "De-escalation basics", "digital", True, "content", 35),
+            (
+                "sb-digital",
+                "sb-d-scenarios",
+                "Difficult calls: interactive scenarios",
+                "digital",
+                True,
+                "content",
+                45,
+            ),
+            ("sb-digital", "sb-d-micro", "Tone and empathy micro-lessons", "digital", True, "content", 25),
+            ("sb-blended", "sb-b-scenarios", "Interactive call scenarios", "digital", True, "content", 45),
+            ("sb-blended", "sb-b-live", "Live practice (virtual classroom)", "virtual", True, "content", 90),
+            ("sb-blended", "sb-b-community", "Agents' community of practice", "social", False, "social", 10),
+            ("sb-blended", "sb-b-coaching", "Coaching with a team lead", "social", True, "social", 45),
+            (
+                "sb-classroom",
+                "sb-c-day1",
+                "Customer conversations workshop",
+                "classroom",
+                True,
+                "content",
+                420,
+            ),
+            ("sb-classroom", "sb-c-day2", "Escalation role-play workshop", "classroom", True, "content", 420),
+            ("sb-classroom", "sb-c-clinic", "Follow-up clinic (virtual)", "virtual", True, "content", 60),
+            ("sb-core", "sb-post", "Customer conversations post-assessment", "digital", True, "post", 20),
+        ],
+    ),
 }
 COURSE_NAMES = {
     "ss-foundations": "Selling foundations",
@@ -82,9 +118,27 @@ COURSE_NAMES = {
     "cp-conduct": "Code of conduct",
     "cp-privacy": "Data privacy",
     "pa-library": "Product library",
+    "sb-core": "Customer conversations: core",
+    "sb-digital": "Self-paced practice",
+    "sb-blended": "Blended practice",
+    "sb-classroom": "Classroom practice",
 }
-KIND_CODE = {"content": 0, "pre": 1, "post": 2, "quiz": 3}
-PASS_MARK = {"sales-skills": 70.0, "onboarding": 70.0, "compliance": 80.0, "product-academy": 70.0}
+PATHWAYS = {
+    "sb-core": "sb-core",
+    "sb-digital": "digital",
+    "sb-blended": "blended",
+    "sb-classroom": "classroom",
+}
+"""Course -> pathway_id where it is not ``<program>-core`` (the blended program's arms have their own)."""
+KIND_CODE = {"content": 0, "pre": 1, "post": 2, "quiz": 3, "social": 4}
+ASSESSMENT_KINDS = (1, 2, 3)
+PASS_MARK = {
+    "sales-skills": 70.0,
+    "onboarding": 70.0,
+    "compliance": 80.0,
+    "product-academy": 70.0,
+    "service-blend": 70.0,
+}
 
 
 @dataclass(frozen=True)
@@ -157,7 +211,17 @@ def catalog_table() -> pa.Table:
         for seq, (course, module, name, modality, required, _kind, minutes) in enumerate(rows, start=1):
             for k, v in zip(
                 cols,
-                (program, course, module, name, modality, required, seq, f"{program}-core", float(minutes)),
+                (
+                    program,
+                    course,
+                    module,
+                    name,
+                    modality,
+                    required,
+                    seq,
+                    PATHWAYS.get(course, f"{program}-core"),
+                    float(minutes),
+                ),
                 strict=True,
             ):
                 cols[k].append(v)

@@ -90,6 +90,16 @@ OUTPUTS = (
     "program-onboarding.toml",
     "truth/truth.json",
     "truth/messy.json",
+    "lms/attendance.csv",
+    "program-service-blend.toml",
+    "surveys/reaction.csv",
+    "surveys/application.csv",
+    "surveys/invitations.csv",
+    "surveys/observations.csv",
+    "performance/incidents.csv",
+    "costs/platform.csv",
+    "costs/admin_time.csv",
+    "program-compliance.toml",
 )
 """Every file the simulator may write; a re-run removes stale ones first (and touches nothing else)."""
 
@@ -184,6 +194,7 @@ def _simulate(
         "design/assignments.csv",
         "design/waves.csv",
         "lms/catalog.csv",
+        "lms/attendance.csv",
         "performance/kpis.csv",
     ):
         files[name] = _io.write_csv(out / name, company[name])
@@ -202,8 +213,9 @@ def _simulate(
         files["xapi/statements.jsonl"] = writer.xapi_rows
 
     say("costs and surveys", 0.85)
-    for name in ("costs/ledger.csv", "surveys/estimates.csv"):
-        files[name] = _io.write_csv(out / name, company[name])
+    for name in company.tables:  # costs, surveys, incidents, platform: everything not written yet
+        if name not in files and name != "lms/events.csv":
+            files[name] = _io.write_csv(out / name, company[name])
     for name, text in company.specs.items():
         (out / name).write_text(text, encoding="utf-8")
     truth = dict(company.truth)

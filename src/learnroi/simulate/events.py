@@ -16,9 +16,21 @@ from numpy.typing import NDArray
 
 from learnroi.simulate.catalog import PASS_MARK, Modules
 
-EVENT_TYPES = ("enrolled", "launched", "completed", "attempted", "passed", "failed")
-ENROLLED, LAUNCHED, COMPLETED, ATTEMPTED, PASSED, FAILED = range(6)
-ASSESSMENT = ("", "pre", "post")
+EVENT_TYPES = (
+    "enrolled",
+    "launched",
+    "completed",
+    "attempted",
+    "passed",
+    "failed",
+    "posted",
+    "coached",
+    "attended",
+)
+ENROLLED, LAUNCHED, COMPLETED, ATTEMPTED, PASSED, FAILED, POSTED, COACHED, ATTENDED = range(9)
+ASSESSMENT = ("", "pre", "post", "module_pre", "module_post")
+MODULE_CHECK_MAX = 10.0
+"""``max_score`` of a module-level knowledge check (``module_pre`` / ``module_post``); other attempts: 100."""
 DAY = 86_400
 
 

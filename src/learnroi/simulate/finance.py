@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
@@ -9,7 +12,7 @@ from numpy.typing import NDArray
 from learnroi.simulate import _io
 from learnroi.simulate._calendar import day, month_index
 from learnroi.simulate.catalog import Modules
-from learnroi.simulate.events import LAUNCHED, Events
+from learnroi.simulate.events import ATTENDED, COACHED, LAUNCHED, Events
 from learnroi.simulate.onboarding import Onboarding
 from learnroi.simulate.people import Workforce
 from learnroi.simulate.sales import WINDOW, SalesPilot, window_means
@@ -23,6 +26,7 @@ LEDGER_COLUMNS = [
     "amount",
     "currency",
     "modality",
+    "arm",
 ]
 SURVEY_COLUMNS = [
     "program_id",
@@ -114,9 +118,10 @@ def background_lines(n_people: int) -> dict[str, list[tuple[str, str, str, str, 
     }
 
 
-def ledger_table(lines: dict[str, list[tuple[str, str, str, str, float]]]) -> pa.Table:
+def ledger_table(lines: Mapping[str, Sequence[tuple[Any, ...]]]) -> pa.Table:
+    """The ledger; a line may carry a 6th element, its arm (empty: shared by every arm, or no arms)."""
     rows = [
-        (prog, f"{prog[:2].upper()}-{i:04d}", *line)
+        (prog, f"{prog[:2].upper()}-{i:04d}", *line[:5], line[5] if len(line) > 5 else "")
         for prog, ls in lines.items()
         for i, line in enumerate(ls, 1)
     ]
@@ -130,8 +135,135 @@ def ledger_table(lines: dict[str, list[tuple[str, str, str, str, float]]]) -> pa
             "amount": _io.floats(np.array([r[6] for r in rows])),
             "currency": ["USD"] * len(rows),
             "modality": pa.array([r[5] or None for r in rows], pa.string()),
+            "arm": pa.array([r[7] or None for r in rows], pa.string()),
         }
     )
+
+
+def _count_by_month(ev: Events, mods: Modules, event_type: int, modules: tuple[str, ...]) -> dict[str, int]:
+    """Distinct (enrolment, module) pairs with an event of this type on these modules, by month of the first."""
+    sel = (ev.event_type == event_type) & (ev.module >= 0)
+    sel &= np.isin(mods.module[np.maximum(ev.module, 0)], modules)
+    if not sel.any():
+        return {}
+    key = ev.enrolment[sel] * 100 + ev.module[sel]
+    _, first = np.unique(key, return_index=True)
+    months = month_index(ev.ts[sel][first] // 86_400)
+    m, c = np.unique(months, return_counts=True)
+    return {f"{2024 + mm // 12}-{mm % 12 + 1:02d}-28": int(cc) for mm, cc in zip(m, c, strict=True)}
+
+
+BlendLine = tuple[str, str, str, str, float, str]
+"""date, category, description, modality, amount, arm ("" = shared by every arm)."""
+
+
+def blend_lines(
+    n_assigned: dict[str, int], n_enrolled: dict[str, int], ev: Events, mods: Modules
+) -> list[BlendLine]:
+    """``service-blend`` ledger: shared lines (needs analysis, the core modules, evaluation) and per arm.
+
+    Fixed amounts scale with the number of agents in the pilot so that the arms' cost per learner (and the
+    ranking: blended pays best, classroom costs most) does not depend on the company's size.
+    """
+    live = _count_by_month(ev, mods, LAUNCHED, ("sb-b-live",))
+    clinic = _count_by_month(ev, mods, LAUNCHED, ("sb-c-clinic",))
+    days = _count_by_month(ev, mods, ATTENDED, ("sb-c-day1", "sb-c-day2"))
+    coached = int((ev.event_type == COACHED).sum())
+    n_d, n_b, n_c = n_assigned["digital"], n_assigned["blended"], n_assigned["classroom"]
+    n_all = n_d + n_b + n_c
+    groups: dict[str, list[BlendLine]] = {
+        "": [
+            ("2024-04-15", "needs_assessment", "Support quality needs analysis", "", 15.0 * n_all, ""),
+            (
+                "2024-05-20",
+                "acquisition",
+                f"Core modules licence ({n_all} seats)",
+                "digital",
+                45.0 * n_all,
+                "",
+            ),
+            ("2025-01-31", "evaluation", "Four-arm pilot evaluation and reporting", "", 20.0 * n_all, ""),
+        ],
+        "digital": [
+            (
+                "2024-06-14",
+                "design_development",
+                "Self-paced scenarios set-up",
+                "digital",
+                40.0 * n_d,
+                "digital",
+            ),
+            (
+                "2024-07-31",
+                "platform",
+                "Scenario player seats",
+                "digital",
+                30.0 * n_enrolled["digital"],
+                "digital",
+            ),
+        ],
+        "blended": [
+            (
+                "2024-06-14",
+                "design_development",
+                "Scenarios and live practice design",
+                "digital",
+                45.0 * n_b,
+                "blended",
+            ),
+            ("2024-07-01", "platform", "Community space set-up", "social", 10.0 * n_b, "blended"),
+            *[
+                (*x, "blended")
+                for x in _sessions(live, 20, 900.0, "facilitators", "Live practice facilitation", "virtual")
+            ],
+            (
+                "2024-12-31",
+                "facilitators",
+                f"Team leads' coaching time ({coached} sessions)",
+                "social",
+                55.0 * coached,
+                "blended",
+            ),
+        ],
+        "classroom": [
+            (
+                "2024-06-14",
+                "design_development",
+                "Two-day workshop design",
+                "classroom",
+                60.0 * n_c,
+                "classroom",
+            ),
+            *[
+                (*x, "classroom")
+                for x in _sessions(
+                    days, 14, 3_400.0, "facilitators", "Workshop facilitation (day sessions)", "classroom"
+                )
+            ],
+            *[
+                (d, "travel", "Travel to workshop days", "classroom", 380.0 * k, "classroom")
+                for d, k in days.items()
+            ],
+            *[
+                (d, "delivery", "Venue and materials", "classroom", 140.0 * k, "classroom")
+                for d, k in days.items()
+            ],
+            *[
+                (*x, "classroom")
+                for x in _sessions(
+                    clinic, 20, 900.0, "facilitators", "Follow-up clinic facilitation", "virtual"
+                )
+            ],
+        ],
+    }
+    lines: list[BlendLine] = []
+    for arm, ls in groups.items():
+        sub = sum(x[4] for x in ls)
+        lines += ls
+        lines.append(
+            ("2025-01-31", "overhead", "L&D overhead allocation (8 %)", "", round(0.08 * sub, 2), arm)
+        )
+    return lines
 
 
 def ledger_totals(table: pa.Table) -> dict[str, float]:

@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 from learnroi.simulate import _io
 from learnroi.simulate._calendar import DAY0, LAST_DAY, day
 from learnroi.simulate.catalog import Modules, modules
-from learnroi.simulate.events import ASSESSMENT, EVENT_TYPES, Enrolments, Events, pathway_events
+from learnroi.simulate.events import (
+    ASSESSMENT,
+    EVENT_TYPES,
+    MODULE_CHECK_MAX,
+    Enrolments,
+    Events,
+    pathway_events,
+)
 from learnroi.simulate.onboarding import Onboarding
 from learnroi.simulate.people import Workforce
 from learnroi.simulate.sales import SalesPilot
@@ -210,7 +217,9 @@ def event_table(
             "event_type": _take(list(EVENT_TYPES), ev.event_type),
             "timestamp": _io.iso_timestamps(ev.ts),
             "score": _io.floats(ev.score, 1),
-            "max_score": _io.floats(np.where(is_attempt, 100.0, np.nan), 1),
+            "max_score": _io.floats(
+                np.where(is_attempt, np.where(ev.assessment >= 3, MODULE_CHECK_MAX, 100.0), np.nan), 1
+            ),
             "assessment": assess,
             "attempt": pa.array(ev.attempt, pa.int64(), mask=~is_attempt),
             "duration_seconds": _io.floats(ev.duration, 0),

@@ -184,3 +184,86 @@ def onboarding_money(att: float, reach: int, cost: float) -> dict[str, float]:
     value = a.monthly_cost_per_hire[0] / WEEKS_PER_MONTH
     benefit = (-att) * value * reach * a.adoption[0]
     return {"benefit": benefit, "cost": cost, "roi_pct": roi_pct(benefit, cost)}
+
+
+BLEND = Assumptions(12, 6, (6.0, 3.0, 12.0), (0.08, 0.05, 0.12), (1.0, 0.9, 1.0))
+COST_PER_ESCALATION: Triple = (130.0, 95.0, 170.0)
+
+
+def blend_spec(reach: int, seed: int) -> str:
+    a = BLEND
+    return f"""# Program spec written by `learnroi simulate` (seed {seed}); it runs as is on the simulated company.
+# Four randomized arms (design/assignments.csv): control, digital, blended, classroom; reach counts the
+# agents assigned to the three training arms.
+[program]
+id = "service-blend"
+name = "Customer conversations (blended)"
+audience = "support"
+target_behaviour = "Agents resolve difficult calls without escalating them and keep customers satisfied"
+design = "randomized"
+primary_kpi = "escalations"
+start = 2024-07-01
+horizon_months = {a.horizon_months}
+evaluation_window_months = {a.evaluation_window_months}
+currency = "USD"
+
+[[kpis]]
+business_kpi = "escalations"
+learning_kpi = "assessment_gain"
+unit = "escalations per agent-month"
+direction = "decrease"
+path = "escalations"
+monetized = true
+rule = "incidents_avoided"
+value_per_unit = "cost_per_escalation"
+per = "person_month"
+
+[[kpis]]
+business_kpi = "csat"
+learning_kpi = "assessment_gain"
+unit = "CSAT points (1-5)"
+direction = "increase"
+path = "satisfaction"
+monetized = false
+per = "person_month"
+
+[assumptions]
+reach = {{ value = {reach}, low = {reach}, high = {reach}, unit = "agents", source = "design/assignments.csv: agents assigned to a training arm" }}
+adoption = {{ value = {_t(a.adoption)}, unit = "share", source = "1: the ITT effect already averages over agents who did not complete" }}
+decay_half_life_months = {{ value = {_t(a.decay_half_life_months)}, unit = "months", source = "Support enablement team, from past programs" }}
+discount_rate = {{ value = {_t(a.discount_rate)}, unit = "per year", source = "Finance: cost of capital" }}
+cost_per_escalation = {{ value = {_t(COST_PER_ESCALATION)}, unit = "USD per escalation", source = "Support operations: tier-2 handling time and service credits per escalation" }}
+
+[[hypotheses]]
+id = "service-blend-h1"
+kpi = "escalations"
+assumed_effect = -0.15
+assumed_effect_unit = "relative"
+rationale = "Practice with feedback (live sessions, coaching) cuts avoidable escalations"
+owner = "Head of Customer Support"
+status = "piloting"
+
+[pilot]
+unit = "employee"
+allocation = 0.75
+strata = ["department"]
+baseline_months = 6
+measurement_months = 6
+guardrails = ["csat"]
+analysis = "auto"
+"""
+
+
+def blend_money(att: float, n: float, cost: float) -> dict[str, float]:
+    """Benefit of an escalations effect ``att`` (decrease = gain) over ``n`` agents; ROI against ``cost``."""
+    a = BLEND
+    benefit = recurring_benefit(
+        -att,
+        COST_PER_ESCALATION[0],
+        n * a.adoption[0],
+        a.horizon_months,
+        a.evaluation_window_months,
+        a.decay_half_life_months[0],
+        a.discount_rate[0],
+    )
+    return {"benefit": benefit, "cost": cost, "roi_pct": roi_pct(benefit, cost)}

@@ -3,12 +3,13 @@
 :func:`simulate_tables` is what :func:`~learnroi.simulate.simulate_company` writes, minus the
 ``compliance`` and ``product-academy`` events (the LMS volume) and the xAPI copy, for tests that need
 hundreds of companies fast (validation-targets.md §5: a simulated company per replication). For the same
-``employees`` and ``seed`` every table here equals the file's rows (events: the two evaluated programs'
+``employees`` and ``seed`` every table here equals the file's rows (events: the three evaluated programs'
 rows, which come first in ``lms/events.csv``) and the truth is identical.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,13 +19,24 @@ from numpy.typing import NDArray
 
 from learnroi.simulate import _io, finance, specs
 from learnroi.simulate._calendar import day
+from learnroi.simulate.blend import ARMS, simulate_blend
+from learnroi.simulate.blend_events import blend_events
+from learnroi.simulate.blend_truth import blend_assignments, blend_kpi_tables, blend_program_truth
 from learnroi.simulate.catalog import catalog_table, modules
+from learnroi.simulate.compliance import LEDGER_KEY as COMPLIANCE_LEDGER
+from learnroi.simulate.compliance import simulate_compliance
 from learnroi.simulate.events import ATTEMPTED, Enrolments, Events, pathway_events, time_by_learner
 from learnroi.simulate.kpis import kpi_tables
 from learnroi.simulate.lms import email_table, event_table, onboarding_enrolments, sales_enrolments
 from learnroi.simulate.onboarding import WAVE_STARTS, WINDOW_START, Onboarding, simulate_onboarding
 from learnroi.simulate.people import Workforce, build_workforce
+from learnroi.simulate.platform import simulate_platform
 from learnroi.simulate.sales import ASSIGNED, SalesPilot, simulate_sales
+from learnroi.simulate.surveys import survey_tables
+
+WRITE_COMPLIANCE_SPEC = True
+"""Write ``program-compliance.toml``: off until the pipeline builds the ``incidents`` KPI (``learnroi demo``
+runs every ``program-*.toml`` it finds and stops on a KPI it cannot build)."""
 
 
 class EventBook:
@@ -39,7 +51,10 @@ class EventBook:
         self.next_event = 1
         self.seconds: dict[str, NDArray[np.float64]] = {}
 
-    def table(self, program: str, ev: Events) -> tuple[pa.Table, Events]:
+    def table(
+        self, program: str, ev: Events, rng: np.random.Generator | None = None
+    ) -> tuple[pa.Table, Events]:
+        """``rng`` (default: the book's own stream) picks the email spellings of these rows."""
         people = ev.learner < self.n_people
         leave = np.where(people, self.exit_day[np.where(people, ev.learner, 0)], -1)
         keep = (leave < 0) | (ev.ts < (leave + 1) * 86_400)
@@ -48,7 +63,7 @@ class EventBook:
         secs = time_by_learner(ev, self.n_people)
         self.seconds[program] = self.seconds.get(program, np.zeros(self.n_people)) + secs
         table, ev_sorted = event_table(
-            ev, modules(program), self.emails, self.usual, self.rng, self.next_event
+            ev, modules(program), self.emails, self.usual, rng or self.rng, self.next_event
         )
         self.next_event += table.num_rows
         return table, ev_sorted
@@ -63,7 +78,7 @@ class CompanyTables:
     """File name -> TOML text (``program-sales-skills.toml``, ``program-onboarding.toml``)."""
     truth: dict[str, Any] = field(repr=False)
     program_events: dict[str, tuple[pa.Table, Events]] = field(repr=False)
-    """The two evaluated programs' event tables (and their events, for the xAPI writer)."""
+    """The evaluated programs' event tables (and their events, for the xAPI writer)."""
 
     def __getitem__(self, name: str) -> pa.Table:
         return self.tables[name]
@@ -72,34 +87,51 @@ class CompanyTables:
         return {"tables": {k: t.num_rows for k, t in self.tables.items()}, "truth": self.truth}
 
 
-def simulate_tables(employees: int = 1000, seed: int = 42) -> CompanyTables:
-    """The company in memory (see the module docstring); a 1,000-employee company takes about 0.2 s."""
-    return build(employees, seed)[0]
+def simulate_tables(employees: int = 1000, seed: int = 42, *, extras: bool = True) -> CompanyTables:
+    """The company in memory (see the module docstring); a 1,000-employee company takes about 0.4 s.
+
+    ``extras=False`` leaves out the surveys, the incident register and the platform files (and their
+    truth), which nearly halves the time: for replications that only need the programs' tables.
+    """
+    return build(employees, seed, extras=extras)[0]
 
 
-def build(employees: int, seed: int) -> tuple[CompanyTables, EventBook, Workforce]:
+def build(employees: int, seed: int, *, extras: bool = True) -> tuple[CompanyTables, EventBook, Workforce]:
     """Everything but the background LMS; the book and workforce let the writer continue the LMS stream."""
     w = build_workforce(np.random.default_rng([seed, 1]), employees)
     p = simulate_sales(np.random.default_rng([seed, 2]), w)
     o = simulate_onboarding(np.random.default_rng([seed, 3]), w)
+    bp, w = simulate_blend(np.random.default_rng([seed, 30]), w)  # support agents' exits change
     assignments, waves = _design_tables(w, p, o)
-    kpis = pa.concat_tables(kpi_tables(np.random.default_rng([seed, 4]), w, p, o))
+    assignments = pa.concat_tables([assignments, blend_assignments(w, bp)])
+    kpis = pa.concat_tables(
+        [*kpi_tables(np.random.default_rng([seed, 4]), w, p, o), *blend_kpi_tables(w, bp)]
+    )
     book = EventBook(w, seed)
     rng_ev = np.random.default_rng([seed, 5])
     se = sales_enrolments(rng_ev, w, p, 1)
     sales = book.table("sales-skills", pathway_events(rng_ev, se, modules("sales-skills")))
     oe = onboarding_enrolments(rng_ev, o, 1 + se.learner.size)
     onb = book.table("onboarding", pathway_events(rng_ev, oe, modules("onboarding")))
-    lines = {
+    sb_mods = modules("service-blend")
+    be, attendance = blend_events(
+        np.random.default_rng([seed, 31]), bp, w, sb_mods, 1 + se.learner.size + oe.learner.size
+    )
+    blend = book.table("service-blend", be, np.random.default_rng([seed, 32]))
+    n_assigned = {arm: int((bp.arm == a).sum()) for a, arm in enumerate(ARMS) if a > 0}
+    n_enrolled = {arm: int((bp.enrolled & (bp.arm == a)).sum()) for a, arm in enumerate(ARMS) if a > 0}
+    lines: dict[str, Sequence[tuple[Any, ...]]] = {
         "sales-skills": finance.sales_lines(p, sales[1], modules("sales-skills")),
         "onboarding": finance.onboarding_lines(o, onb[1], modules("onboarding")),
         **finance.background_lines(w.n),
+        "service-blend": finance.blend_lines(n_assigned, n_enrolled, blend[1], sb_mods),
     }
     ledger = finance.ledger_table(lines)
     surveys = finance.surveys_table(np.random.default_rng([seed, 6]), w, p, o)
     truth = _truth(w, p, o, book.seconds, finance.ledger_totals(ledger), seed, employees)
     truth["programs"]["sales-skills"]["competency"] = _competency(sales[1], se)
     truth["programs"]["onboarding"]["competency"] = _competency(onb[1], oe)
+    truth["programs"]["service-blend"] = blend_program_truth(bp, w, ledger, book.seconds["service-blend"])
     reach_s = int(truth["programs"]["sales-skills"]["reach"])
     reach_o = int(truth["programs"]["onboarding"]["reach"])
     tables = {
@@ -108,21 +140,44 @@ def build(employees: int, seed: int) -> tuple[CompanyTables, EventBook, Workforc
         "design/waves.csv": waves,
         "lms/catalog.csv": catalog_table(),
         "performance/kpis.csv": kpis,
-        "lms/events.csv": pa.concat_tables([sales[0], onb[0]]),
+        "lms/events.csv": pa.concat_tables([sales[0], onb[0], blend[0]]),
+        "lms/attendance.csv": attendance,
         "costs/ledger.csv": ledger,
         "surveys/estimates.csv": surveys,
     }
+    extra_specs = _extras(tables, truth, seed) if extras else {}
     spec_texts = {
         "program-sales-skills.toml": specs.sales_spec(reach_s, seed),
         "program-onboarding.toml": specs.onboarding_spec(reach_o, seed),
+        "program-service-blend.toml": specs.blend_spec(
+            int(truth["programs"]["service-blend"]["reach"]), seed
+        ),
+        **extra_specs,
     }
     company = CompanyTables(
         tables=tables,
         specs=spec_texts,
         truth=truth,
-        program_events={"sales-skills": sales, "onboarding": onb},
+        program_events={"sales-skills": sales, "onboarding": onb, "service-blend": blend},
     )
     return company, book, w
+
+
+def _extras(tables: dict[str, pa.Table], truth: dict[str, Any], seed: int) -> dict[str, str]:
+    """Surveys, the compliance outcome and the platform (contract §3), built from the tables so far; adds
+    their files to ``tables`` and their truth to ``truth``; returns the extra spec files."""
+    survey_files, survey_truth = survey_tables(tables, seed)
+    comp_files, comp_spec, comp_truth = simulate_compliance(tables, seed)
+    platform_files, platform_truth = simulate_platform(tables, seed)
+    extra_ledger = comp_files.pop(COMPLIANCE_LEDGER)
+    tables.update(survey_files)
+    tables.update(comp_files)
+    tables.update(platform_files)
+    tables["costs/ledger.csv"] = pa.concat_tables([tables["costs/ledger.csv"], extra_ledger])
+    truth["programs"]["compliance"] = comp_truth
+    truth["surveys"] = survey_truth
+    truth["platform"] = platform_truth
+    return {"program-compliance.toml": comp_spec} if WRITE_COMPLIANCE_SPEC else {}
 
 
 def _design_tables(w: Workforce, p: SalesPilot, o: Onboarding) -> tuple[pa.Table, pa.Table]:

@@ -18,14 +18,27 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from learnroi.simulate.catalog import COURSE_NAMES, Modules
-from learnroi.simulate.events import ASSESSMENT, Events
+from learnroi.simulate.catalog import ASSESSMENT_KINDS, COURSE_NAMES, Modules
+from learnroi.simulate.events import ASSESSMENT, ATTENDED, COACHED, MODULE_CHECK_MAX, Events
 
 XAPI_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://learnroi.dev/xapi/event")
 ACTIVITY_BASE = "https://lms.example.com/xapi/activities/"
 EXT_ASSESSMENT = "https://learnroi.dev/xapi/assessment"
 EXT_EVENT_ID = "https://learnroi.dev/xapi/event_id"
-VERBS = ("registered", "launched", "completed", "attempted", "passed", "failed")
+EXT_SESSION_TYPE = "https://learnroi.dev/xapi/session-type"
+VERBS = (
+    "registered",
+    "launched",
+    "completed",
+    "attempted",
+    "passed",
+    "failed",
+    "commented",
+    "attended",
+    "attended",
+)
+"""ADL verb per event type (``EVENT_TYPES`` order): posted -> commented; coached and attended -> attended,
+told apart by the session-type extension (``coaching`` / ``classroom``)."""
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _HEX_POS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
 
@@ -63,7 +76,7 @@ def _activities(mods: Modules) -> tuple[list[str], list[str], list[str]]:
     for c, m, nm, k in zip(mods.course, mods.module, mods.name, mods.kind, strict=True):
         ids.append(f"{ACTIVITY_BASE}{mods.program}/{c}/{m}")
         names.append(str(nm))
-        types.append("assessment" if k > 0 else "module")
+        types.append("assessment" if k in ASSESSMENT_KINDS else "module")
     return ids, names, types
 
 
@@ -80,12 +93,14 @@ def statements(table: pa.Table, ev: Events, mods: Modules) -> pa.Array:
     ids, names, types = _activities(mods)
     act = np.where(ev.module >= 0, len(mods.courses) + ev.module, ev.course)
     score = np.nan_to_num(ev.score)
+    top = np.where(ev.assessment >= 3, MODULE_CHECK_MAX, 100.0)
     raw = pc.cast(pa.array(np.round(score, 1)), pa.string())
-    scaled = pc.cast(pa.array(np.round(score / 100.0, 4)), pa.string())
+    scaled = pc.cast(pa.array(np.round(score / top, 4)), pa.string())
+    top_s = pc.cast(pa.array(top.astype(np.int64)), pa.string())
     dur = pc.cast(pa.array(np.nan_to_num(ev.duration).astype(np.int64)), pa.string())
     t = ev.event_type
     score_part = pc.binary_join_element_wise(
-        '"score":{"scaled":', scaled, ',"raw":', raw, ',"min":0,"max":100},', ""
+        '"score":{"scaled":', scaled, ',"raw":', raw, ',"min":0,"max":', top_s, "},", ""
     )
     dur_part = pc.binary_join_element_wise('"duration":"PT', dur, 'S"', "")
     fixed = [
@@ -95,15 +110,26 @@ def statements(table: pa.Table, ev: Events, mods: Modules) -> pa.Array:
         "",
         '"result":{"success":true,"completion":true},',
         '"result":{"success":false},',
+        "",
+        "",
+        "",
     ]
+    timed = (t == 1) | (t >= 6)  # launched, posted, coached, attended carry a duration when they have one
+    has_dur = ~np.isnan(ev.duration)
     result = pc.if_else(
         pa.array(t == 3),
         pc.binary_join_element_wise('"result":{', score_part, dur_part, "},", ""),
         pc.if_else(
-            pa.array(t == 1), pc.binary_join_element_wise('"result":{', dur_part, "},", ""), _take(fixed, t)
+            pa.array(timed & has_dur),
+            pc.binary_join_element_wise('"result":{', dur_part, "},", ""),
+            _take(fixed, t),
         ),
     )
     ext_assess = _take(["", *[f',"{EXT_ASSESSMENT}":"{a}"' for a in ASSESSMENT[1:]]], ev.assessment)
+    session = np.where(t == COACHED, 1, np.where(t == ATTENDED, 2, 0))
+    ext_session = _take(
+        ["", f',"{EXT_SESSION_TYPE}":"coaching"', f',"{EXT_SESSION_TYPE}":"classroom"'], session
+    )
     line = pc.binary_join_element_wise(
         '{"id":"',
         sid,
@@ -127,6 +153,7 @@ def statements(table: pa.Table, ev: Events, mods: Modules) -> pa.Array:
         table.column("event_id"),
         '"',
         ext_assess,
+        ext_session,
         '}},"timestamp":"',
         table.column("timestamp"),
         '","version":"1.0.3"}\n',

@@ -17,6 +17,7 @@ from typing import Any
 
 from learnroi.core.errors import SpecError
 from learnroi.sources.schema import TABLES, TableSpec
+from learnroi.sources.wide import RowValue, Unpivot
 
 TIMESTAMP_FORMATS = ("iso", "epoch_s", "epoch_ms", "dotnet")
 """Besides these, any strptime pattern (``%d/%m/%y, %H:%M:%S``) is accepted."""
@@ -41,7 +42,9 @@ _KNOWN_KEYS = {
     "duration_format",
     "skip_if_missing",
     "drop_rows",
+    "unpivot",
 }
+_UNPIVOT_KEYS = {"columns", "keep", "name", "value", "extract", "companions", "row_values"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Mapping:
     duration_format: str = "auto"
     skip_if_missing: tuple[str, ...] = ()
     drop_rows: dict[str, str] = field(default_factory=dict)
+    unpivot: Unpivot | None = None
+    """Set for wide reports (one column per activity): see :class:`Unpivot`."""
     identity: bool = True
     """True for the default identity mapping (columns named as in data-layout.md)."""
 
@@ -179,7 +184,64 @@ def parse_mapping(data: dict[str, Any], where: str) -> Mapping:
         duration_format=str(data.get("duration_format", base.duration_format)),
         skip_if_missing=tuple(data.get("skip_if_missing", base.skip_if_missing)),
         drop_rows={**base.drop_rows, **{str(k): str(v) for k, v in data.get("drop_rows", {}).items()}},
+        unpivot=_parse_unpivot(data["unpivot"], where) if "unpivot" in data else base.unpivot,
         identity=False,
+    )
+
+
+def _regex(v: Any, where: str, key: str) -> str:
+    if not isinstance(v, str):
+        raise SpecError(
+            f"unpivot.{key} must be a string", where=where, hint="Write a regular expression in quotes."
+        )
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise SpecError(
+            f"unpivot.{key} is not a regular expression: {exc}",
+            where=where,
+            hint="Use single quotes in TOML ('...') so that backslashes stay as written.",
+        ) from None
+    return v
+
+
+def _parse_unpivot(data: Any, where: str) -> Unpivot:
+    if not isinstance(data, dict):
+        raise SpecError("[unpivot] must be a table", where=where, hint="Write an [unpivot] section.")
+    unknown = set(data) - _UNPIVOT_KEYS
+    if unknown:
+        raise SpecError(
+            f"unknown [unpivot] key(s): {', '.join(sorted(unknown))}",
+            where=where,
+            hint=f"Allowed: {', '.join(sorted(_UNPIVOT_KEYS))} (docs/reference/mappings.md).",
+        )
+    keep = data.get("keep", [])
+    companions = {str(k): str(v) for k, v in dict(data.get("companions", {})).items()}
+    for k, t in companions.items():
+        if "{}" not in t:
+            raise SpecError(
+                f"unpivot.companions.{k} must contain {{}} (where the wide column's header goes)",
+                where=where,
+                hint='For example "{} - Completion date".',
+            )
+    row_values: dict[str, RowValue] = {}
+    for k, v in dict(data.get("row_values", {})).items():
+        if not isinstance(v, dict) or set(v) != {"column", "match"}:
+            raise SpecError(
+                f"unpivot.row_values.{k} needs exactly column and match",
+                where=where,
+                hint="For example { column = \"Student\", match = '^\\s*Points Possible' }.",
+            )
+        row_values[str(k)] = RowValue(str(v["column"]), _regex(v["match"], where, f"row_values.{k}.match"))
+    return Unpivot(
+        columns=_regex(data["columns"], where, "columns") if "columns" in data else None,
+        keep=_str_tuple(keep, where, "unpivot.keep") if isinstance(keep, list) else (),
+        keep_pattern=_regex(keep, where, "keep") if isinstance(keep, str) else None,
+        name=str(data.get("name", "column")),
+        value=str(data.get("value", "value")),
+        extract=_regex(data["extract"], where, "extract") if "extract" in data else None,
+        companions=companions,
+        row_values=row_values,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -66,6 +67,9 @@ class Staged:
     lazy_rejects: str | None = None
     """Set when ``table`` is a streaming ``read_csv`` subquery, not a staged copy: the name of DuckDB's
     rejects table to check once the typing query ran (any reject means: stage the file properly)."""
+    unpivoted: bool = False
+    """Long rows made from a wide report by :func:`unpivot`: ``_row`` numbers the long rows, ``_src_row``
+    and ``_src_col`` name the source row and column of each."""
 
     @property
     def rows_read(self) -> int:
@@ -162,7 +166,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, *, delimiter:
     if raw.format == "parquet":
         return _stage_parquet(con, raw, name, rejects)
     if raw.format == "xlsx":
-        return _stage_arrow(con, raw, name, rejects, _xlsx_table(raw))
+        return _stage_xlsx(con, raw, name, rejects)
     if raw.format == "jsonl":
         return stage_json_lines(con, raw, name, rejects)
     return _stage_json_array(con, raw, name, rejects)
@@ -322,24 +326,58 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, reje
     return Staged(raw, name, rejects, tuple(cols), _count(con, name), 0)
 
 
-def _xlsx_table(raw: RawFile) -> pa.Table:
-    """One sheet as text columns; the first non-empty row is the header. Cells are few: a Python loop is fine."""
+XLSX_BATCH = 50_000
+"""Rows per Arrow batch when staging a sheet: Python holds one batch of cells, not the sheet."""
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
+    """One sheet as text columns, in batches of :data:`XLSX_BATCH` rows; the first non-empty row is the
+    header (a repeated name gets ``_2``, ``_3``). calamine keeps the sheet's cells in compact native
+    form; Python only ever holds one batch of them (``iter_rows``)."""
     from python_calamine import CalamineWorkbook
 
     sheet = CalamineWorkbook.from_path(str(raw.path)).get_sheet_by_name(str(raw.sheet))
-    rows = sheet.to_python(skip_empty_area=False)
-    start = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), len(rows))
-    if start == len(rows):
-        return pa.table({"_row": pa.array([], pa.int64())})
-    header = [str(c).strip() or f"column{j + 1}" for j, c in enumerate(rows[start])]
-    body = rows[start + 1 :]
-    cols: dict[str, list[str | None]] = {h: [] for h in header}
-    for r in body:
-        for j, h in enumerate(header):
-            cols[h].append(_cell(r[j]) if j < len(r) else None)
-    data: dict[str, pa.Array] = {h: pa.array(v, pa.string()) for h, v in cols.items()}
-    data["_row"] = pa.array(np.arange(1, len(body) + 1, dtype=np.int64))
-    return pa.table(data)
+    rows = sheet.iter_rows()
+    first = next((r for r in rows if any(str(c).strip() for c in r)), None)
+    if first is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (_row BIGINT)")
+        return Staged(raw, name, rejects, (), 0, 0)
+    header: list[str] = []
+    for j, c in enumerate(first):
+        h = str(c).strip() or f"column{j + 1}"
+        base, k = h, 1
+        while h in header:
+            k += 1
+            h = f"{base}_{k}"
+        header.append(h)
+    cols = ", ".join(f"{ident(h)} VARCHAR" for h in header)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols}, _row BIGINT)")
+    n = 0
+    batch: list[Sequence[object]] = []
+    for r in rows:
+        batch.append(r)
+        if len(batch) == XLSX_BATCH:
+            n = _insert_cells(con, name, header, batch, n)
+            batch = []
+    n = _insert_cells(con, name, header, batch, n)
+    return Staged(raw, name, rejects, tuple(header), n, 0)
+
+
+def _insert_cells(
+    con: duckdb.DuckDBPyConnection, name: str, header: list[str], batch: list[Sequence[object]], n: int
+) -> int:
+    if not batch:
+        return n
+    width = len(header)
+    data = {
+        f"c{j}": pa.array([_cell(r[j]) if j < len(r) else None for r in batch], pa.string())
+        for j in range(width)
+    }
+    data["_row"] = pa.array(np.arange(n + 1, n + len(batch) + 1, dtype=np.int64))
+    con.register("_xlsx_batch", pa.table(data))
+    con.execute(f"INSERT INTO {name} SELECT * FROM _xlsx_batch")
+    con.unregister("_xlsx_batch")
+    return n + len(batch)
 
 
 def _cell(v: object) -> str | None:
@@ -350,16 +388,6 @@ def _cell(v: object) -> str | None:
     if hasattr(v, "isoformat"):
         return str(v.isoformat())
     return str(v)
-
-
-def _stage_arrow(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str, table: pa.Table
-) -> Staged:
-    con.register("_stage_arrow", table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _stage_arrow")
-    con.unregister("_stage_arrow")
-    header = tuple(c for c in table.column_names if c != "_row")
-    return Staged(raw, name, rejects, header, table.num_rows, 0)
 
 
 def stage_json_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
@@ -427,7 +455,30 @@ def stage_json_texts(
 
 
 def _stage_json_array(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects: str) -> Staged:
-    return stage_json_texts(con, raw, name, rejects, json_items(raw.path))
+    """A JSON array streamed item by item by DuckDB (``read_json_objects``, no whole-file parse in Python);
+    a top-level object (one record, or an LRS response's ``statements``) is small and read whole."""
+    with raw.path.open("rb") as fh:
+        head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
+    if not head.startswith(b"["):
+        return stage_json_texts(con, raw, name, rejects, json_items(raw.path))
+    src = sql_str(str(raw.path))
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = true")  # rowids in file order number the items
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT CAST(json AS VARCHAR) AS j, CAST(NULL AS BIGINT) AS _row "
+            f"FROM read_json_objects({src}, format = 'array', maximum_object_size = 268435456)"
+        )
+    except duckdb.Error as exc:
+        raise DataError(
+            f"not valid JSON: {str(exc).splitlines()[0]}",
+            where=str(raw.path),
+            hint="Check the file is complete; for one object per line, name it .jsonl.",
+        ) from None
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(before[0] if before else True).lower()}")
+    con.execute(f"UPDATE {name} SET _row = rowid - (SELECT min(rowid) FROM {name}) + 1")
+    return _split_invalid_json(con, raw, name, rejects)
 
 
 def flatten_json(con: duckdb.DuckDBPyConnection, staged: Staged) -> Staged:

@@ -2,8 +2,9 @@
 
 The learner is the actor's inverse functional identifier (xAPI 1.0.3 §2.4.2.1): ``mbox`` (email),
 ``mbox_sha1sum`` (matched against SHA-1 of ``mailto:<HR email>``), ``account.name`` or ``openid``; an
-identified Group counts as one learner. Verbs map to ``event_type`` (ADL ``registered`` -> ``enrolled``;
-others keep their last path segment). Activity ids ``…/activities/<program>/<course>/<module>`` give the
+identified Group counts as one learner. Verbs map to ``event_type`` (ADL ``registered`` -> ``enrolled``,
+``commented`` -> ``posted``, ``attended`` -> ``coached`` when the context extension
+``https://learnroi.dev/xapi/session-type`` is ``coaching``; others keep their last path segment). Activity ids ``…/activities/<program>/<course>/<module>`` give the
 catalog ids; other ids become ``module_id`` with the context's parent/grouping as course/program.
 ``result.score`` raw/max (or scaled on 0-1), ``result.duration`` (ISO 8601), ``success``, ``completion``
 and ``context.registration`` are kept. Voiding statements (§2.3.2) void the statement they reference.
@@ -18,7 +19,10 @@ import duckdb
 from learnroi.sources.readers import RawFile, Staged, sql_str
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
 EXT = "https://learnroi.dev/xapi/"
+SESSION_TYPE = EXT + "session-type"
+"""Context extension telling a classroom session (``classroom``) from a coaching session (``coaching``)."""
 
 VERB_EVENTS: dict[str, str] = {
     "http://adlnet.gov/expapi/verbs/registered": "enrolled",
@@ -29,6 +33,8 @@ VERB_EVENTS: dict[str, str] = {
     "http://adlnet.gov/expapi/verbs/passed": "passed",
     "http://adlnet.gov/expapi/verbs/failed": "failed",
     "http://adlnet.gov/expapi/verbs/scored": "attempted",
+    "http://adlnet.gov/expapi/verbs/commented": "posted",
+    ATTENDED: "attended",
     "https://w3id.org/xapi/adl/verbs/registered": "enrolled",
     "http://id.tincanapi.com/verb/viewed": "launched",
 }
@@ -58,6 +64,7 @@ PATHS: tuple[str, ...] = (
     "$.context.registration",
     "$.result.success",
     "$.result.completion",
+    f'$.context.extensions."{SESSION_TYPE}"',
 )
 """Every path read from a statement, extracted in one parse per statement (``x[i]`` below)."""
 
@@ -151,7 +158,13 @@ def _ext(name: str) -> str:
 def xapi_exprs() -> dict[str, str]:
     """Text SQL expressions (over the extracted list ``x``) for each canonical learning-event column."""
     verb = _s("$.verb.id")
-    verb_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in VERB_EVENTS.items())
+    session = _s(f'$.context.extensions."{SESSION_TYPE}"')
+    coached = (
+        f"WHEN '{ATTENDED}' THEN CASE WHEN lower({session}) = 'coaching' THEN 'coached' ELSE 'attended' END"
+    )
+    verb_case = " ".join(
+        [coached, *(f"WHEN '{k}' THEN '{v}'" for k, v in VERB_EVENTS.items() if k != ATTENDED)]
+    )
     is_ours = "act IS NOT NULL"
     scaled = f"TRY_CAST({_s('$.result.score.scaled')} AS DOUBLE)"
     mbox = _s("$.actor.mbox")

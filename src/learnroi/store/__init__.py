@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from learnroi.store.batches import BatchInfo, UndoResult, batches_frame, list_batches, undo
 from learnroi.store.db import Migration, Store, apply_migrations, discover_migrations
+from learnroi.store.evidence import add_evidence, list_evidence
 from learnroi.store.ingest import PAUSE_ENV, ingest, ingest_all
 from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
 
@@ -20,11 +21,13 @@ __all__ = [
     "QuarantineRecord",
     "Store",
     "UndoResult",
+    "add_evidence",
     "apply_migrations",
     "batches_frame",
     "discover_migrations",
     "ingest",
     "ingest_all",
     "list_batches",
+    "list_evidence",
     "undo",
 ]

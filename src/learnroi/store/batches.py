@@ -111,7 +111,8 @@ def undo(store: Store, batch_id: int) -> UndoResult:
             )
         q = _count(store, "SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id])
         con.execute("DELETE FROM quarantine WHERE batch_id = ?", [batch_id])
-        con.execute("DELETE FROM identity_links WHERE batch_id = ?", [batch_id])
+        if _is_base_table(store, "identity_links"):  # before migration 040 (a versioned hist_ table since)
+            con.execute("DELETE FROM identity_links WHERE batch_id = ?", [batch_id])
         con.execute(
             "UPDATE batches SET undone_at = ? WHERE batch_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), batch_id],
@@ -121,3 +122,11 @@ def undo(store: Store, batch_id: int) -> UndoResult:
         con.execute("ROLLBACK")
         raise
     return UndoResult(batch_id, removed, reinstated, q)
+
+
+def _is_base_table(store: Store, name: str) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])

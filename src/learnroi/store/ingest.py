@@ -22,9 +22,9 @@ from learnroi.sources.identity import key_fingerprint, load_key
 from learnroi.sources.mapping import Mapping, load_mapping
 from learnroi.sources.readers import describe
 from learnroi.store.db import Store
-from learnroi.store.merge import BatchContext
+from learnroi.store.merge import BatchContext, Prepared, drop_prepared, merge_prepared
 from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
-from learnroi.store.units import ingest_lrs, ingest_unit
+from learnroi.store.units import LrsPull, prepare_lrs, prepare_unit, save_cursor
 
 Progress = Callable[[str, int, int], None]
 """progress(message, done, total): called as each file is read and merged."""
@@ -127,55 +127,81 @@ def ingest(
     files = [Path(p) for p in paths] if not urls else []
     units = [(f, describe(f, base_mapping.encoding)) for f in files]
     con = store.con
+    ctx = BatchContext(con, 0, kind, key)
+    prepared: list[Prepared] = []
+    proposals: list[str] = []
+    notes: list[str] = []
+    pull: LrsPull | None = None
+    total = sum(len(u) for _, u in units) or 1
     previous_limit = _limit_memory(store)
-    con.execute("BEGIN TRANSACTION")
     try:
-        row = con.execute("SELECT nextval('batch_id_seq')").fetchone()
-        assert row is not None
-        batch_id = int(row[0])
-        con.execute(
-            "INSERT INTO batches (batch_id, kind, source, started_at, pseudonymized, mapping) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                batch_id,
-                kind,
-                "; ".join(urls or [str(f) for f in files]),
-                _now(),
-                key is not None,
-                base_mapping.name,
-            ],
-        )
-        con.execute("CREATE OR REPLACE TEMP TABLE _batch_ids (identity_key VARCHAR)")
-        ctx = BatchContext(con, batch_id, kind, key)
-        counts: list[FileCounts] = []
-        examples: list[QuarantineRecord] = []
-        proposals: list[str] = []
-        notes: list[str] = []
-        total = sum(len(u) for _, u in units) or 1
-        done = 0
+        # Reading, typing and checking touch only temp tables: done before the write transaction, whose
+        # scans of temp tables created inside it ran on one thread (benchmarks/README.md "ingest").
         if urls:
-            counts.append(ingest_lrs(store, ctx, urls[0], since, tz_name, notes))
+            pull = prepare_lrs(store, ctx, urls[0], since, tz_name, notes, 0)
+            prepared.append(pull.prepared)
         for path, raws in units:
             digest = file_sha256(path)
             for raw in raws:
                 if progress:
-                    progress(f"reading {raw.label}", done, total)
-                counts.append(
-                    ingest_unit(
-                        store, ctx, raw, kind, base_mapping, infer, tz_name, digest, proposals, len(counts)
+                    progress(f"reading {raw.label}", len(prepared), total)
+                prepared.append(
+                    prepare_unit(
+                        store, ctx, raw, kind, base_mapping, infer, tz_name, digest, proposals, len(prepared)
                     )
                 )
-                done += 1
-                if progress:
-                    progress(f"merged {raw.label}", done, total)
+        source = "; ".join(urls or [str(f) for f in files])
+        result = _write_batch(
+            store, ctx, prepared, pull, source, base_mapping, proposals, notes, max_quarantine, progress
+        )
+    finally:
+        for p in prepared:
+            drop_prepared(con, p)
+        con.execute(f"SET memory_limit = '{previous_limit}'")
+    return result
+
+
+def _write_batch(
+    store: Store,
+    ctx: BatchContext,
+    prepared: list[Prepared],
+    pull: LrsPull | None,
+    source: str,
+    m: Mapping,
+    proposals: list[str],
+    notes: list[str],
+    max_quarantine: float,
+    progress: Progress | None,
+) -> IngestResult:
+    """The batch's one write transaction: merge every prepared unit, check, record, commit."""
+    con = store.con
+    total = len(prepared) or 1
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute("SELECT nextval('batch_id_seq')").fetchone()
+        assert row is not None
+        ctx.batch_id = int(row[0])
+        con.execute(
+            "INSERT INTO batches (batch_id, kind, source, started_at, pseudonymized, mapping) VALUES (?, ?, ?, ?, ?, ?)",
+            [ctx.batch_id, ctx.kind, source, _now(), ctx.key is not None, m.name],
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE _batch_ids (identity_key VARCHAR)")
+        counts: list[FileCounts] = []
+        for i, p in enumerate(prepared):
+            counts.append(merge_prepared(ctx, p))
+            if progress:
+                progress(f"merged {p.label}", total if i == len(prepared) - 1 else total - 1, total)
+        if pull is not None:
+            save_cursor(store, pull)
         examples = [
             QuarantineRecord(str(r[0]), r[1], r[2], r[3], str(r[4]))
             for r in con.execute(
                 'SELECT file, "row", "column", value, reason FROM quarantine WHERE batch_id = ? '
                 'ORDER BY file, "row" LIMIT 10',
-                [batch_id],
+                [ctx.batch_id],
             ).fetchall()
         ]
-        result = _finish(store, ctx, counts, base_mapping, examples, proposals, notes)
+        result = _finish(store, ctx, counts, m, examples, proposals, notes)
         _check_threshold(result, max_quarantine)
         _record(store, ctx, result)
         _pause_for_kill_test()
@@ -185,7 +211,6 @@ def ingest(
         raise
     finally:
         con.execute("DROP TABLE IF EXISTS _batch_ids")
-        con.execute(f"SET memory_limit = '{previous_limit}'")
     return result
 
 

@@ -7,7 +7,7 @@ routes xAPI statements through the statement extractor.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,11 +18,13 @@ from learnroi.sources.readers import (
     RawFile,
     Staged,
     flatten_json,
+    ident,
     lazy_csv,
     stage,
     stage_json_texts,
 )
 from learnroi.sources.schema import KIND_TABLES, TableSpec
+from learnroi.sources.wide import unpivot
 from learnroi.sources.xapi import (
     extract,
     is_xapi,
@@ -32,8 +34,7 @@ from learnroi.sources.xapi import (
     xapi_extras,
 )
 from learnroi.store.db import Store
-from learnroi.store.merge import BatchContext, Restage, load_staged, missing_columns_error
-from learnroi.store.result import FileCounts
+from learnroi.store.merge import BatchContext, Prepared, Restage, missing_columns_error, prepare_staged
 
 
 def _now() -> datetime:
@@ -84,17 +85,14 @@ def _samples(store: Store, staged: Staged) -> Callable[[], dict[str, list[str]]]
         cols = [c for c in staged.header if c != "j"]
         if not cols:
             return {}
-        rows = (
-            store.con.execute(f"SELECT * EXCLUDE (_row) FROM {staged.table} LIMIT 20").fetchall()
-            if staged.row_expr == "_row"
-            else store.con.execute(f"SELECT * FROM {staged.table} LIMIT 20").fetchall()
-        )
+        sel = ", ".join(ident(c) for c in cols)
+        rows = store.con.execute(f"SELECT {sel} FROM {staged.table} LIMIT 20").fetchall()
         return {c: [str(r[i]) for r in rows if r[i] is not None] for i, c in enumerate(cols)}
 
     return get
 
 
-def ingest_unit(
+def prepare_unit(
     store: Store,
     ctx: BatchContext,
     raw: RawFile,
@@ -105,22 +103,23 @@ def ingest_unit(
     digest: str,
     proposals: list[str],
     n: int,
-) -> FileCounts:
+) -> Prepared:
+    """Read, type and check one unit before the batch's transaction (see :class:`Prepared`)."""
     con = store.con
-    if raw.format == "csv":
+    if raw.format == "csv" and m.unpivot is None:
         lazy = lazy_csv(con, raw, f"_stage{n}", delimiter=m.delimiter)
         if lazy is not None:
             try:
-                return _load_table(store, ctx, lazy, kind, m, infer, tz, digest, proposals)
+                return _prepare_table(store, ctx, lazy, kind, m, infer, tz, digest, proposals, n)
             except Restage:
-                con.execute("DROP TABLE IF EXISTS _typed")
+                con.execute(f"DROP TABLE IF EXISTS _good{n}")
     if kind == "xapi" and raw.format == "jsonl":
         lines = stage_statement_lines(con, raw, f"_stage{n}", f"_stage{n}_rej")
-        return _load_xapi(ctx, lines, m, tz, digest, extracted=True)
+        return _prepare_xapi(ctx, lines, m, tz, digest, n, extracted=True)
     staged = stage(con, raw, f"_stage{n}", delimiter=m.delimiter)
     if raw.format in ("json", "jsonl"):
         if kind in ("xapi", "lms") and is_xapi(con, staged):
-            return _load_xapi(ctx, staged, m, tz, digest)
+            return _prepare_xapi(ctx, staged, m, tz, digest, n)
         if kind == "xapi":
             raise DataError(
                 "these JSON objects are not xAPI statements (no actor/verb)",
@@ -128,16 +127,18 @@ def ingest_unit(
                 hint="Pass xAPI statements (JSON lines or an array), or use the kind that matches the file.",
             )
         staged = flatten_json(con, staged)
+    if m.unpivot is not None and kind != "xapi":
+        staged = unpivot(con, staged, m.unpivot)
     elif kind == "xapi":
         raise DataError(
             "xAPI statements must be JSON",
             where=raw.label,
             hint="Pass .jsonl / .json statements or an LRS URL.",
         )
-    return _load_table(store, ctx, staged, kind, m, infer, tz, digest, proposals)
+    return _prepare_table(store, ctx, staged, kind, m, infer, tz, digest, proposals, n)
 
 
-def _load_table(
+def _prepare_table(
     store: Store,
     ctx: BatchContext,
     staged: Staged,
@@ -147,46 +148,61 @@ def _load_table(
     tz: str | None,
     digest: str,
     proposals: list[str],
-) -> FileCounts:
+    n: int,
+) -> Prepared:
     spec, used = _choose_table(kind, staged, m, infer, _samples(store, staged))
     if used is not m:
         proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
-    extras = {"source": "'lms'"} if spec.name == "lms_events" else None
-    return load_staged(ctx, staged, spec, used, tz or used.timezone or "UTC", digest, extras=extras)
+    extras = {"source": "'lms'"} if spec.name == "lms_events" else {}
+    if staged.unpivoted:
+        extras |= {"_src_row": "_src_row", "_src_col": "_src_col"}
+    return prepare_staged(ctx, staged, spec, used, tz or used.timezone or "UTC", digest, n, extras=extras)
 
 
-def _load_xapi(
+def _prepare_xapi(
     ctx: BatchContext,
     staged: Staged,
     m: Mapping,
     tz: str | None,
     digest: str | None,
+    n: int,
     extracted: bool = False,
-) -> FileCounts:
+) -> Prepared:
     spec = KIND_TABLES["xapi"][0]
     if not extracted:
         staged = extract(ctx.con, staged)
     voiders = split_voiding(ctx.con, staged)
+    ctx.con.execute(f"DROP TABLE IF EXISTS _voiders{n}; ALTER TABLE _voiders RENAME TO _voiders{n}")
     xm = replace(m, identity=False, columns={}, table=None) if m.identity else m
-    counts = load_staged(
+    return prepare_staged(
         ctx,
         staged,
         spec,
         xm,
         tz or m.timezone or "UTC",
         digest,
+        n,
         raw_exprs=xapi_exprs(),
         extras=xapi_extras(),
         pre_skipped=voiders,
-        voids=True,
+        voiders=f"_voiders{n}",
     )
-    ctx.con.execute("DROP TABLE IF EXISTS _voiders")
-    return counts
 
 
-def ingest_lrs(
-    store: Store, ctx: BatchContext, url: str, since: str | None, tz: str | None, notes: list[str]
-) -> FileCounts:
+@dataclass(frozen=True)
+class LrsPull:
+    """Statements pulled from an LRS (prepared) and the cursor to store with the batch."""
+
+    prepared: Prepared
+    url: str
+    since: str | None
+    more: str | None
+
+
+def prepare_lrs(
+    store: Store, ctx: BatchContext, url: str, since: str | None, tz: str | None, notes: list[str], n: int
+) -> LrsPull:
+    """Pull an LRS's statements (resuming from the stored cursor) and prepare them."""
     from learnroi.sources.lrs import first_url, pages
 
     con = store.con
@@ -209,8 +225,7 @@ def ingest_lrs(
             f"the pull stopped after {n_pages} page(s) ({exc.message}); run the same command to resume"
         )
     raw = RawFile(Path("lrs"), "json", url=url)
-    staged = stage_json_texts(con, raw, "_stage_lrs", "_stage_lrs_rej", items)
-    counts = _load_xapi(ctx, staged, Mapping(), tz, None)
+    staged = stage_json_texts(con, raw, f"_stage{n}", f"_stage{n}_rej", items)
     newest = (
         con.execute(
             "SELECT max(coalesce(json_extract_string(j, '$.stored'), json_extract_string(j, '$.timestamp'))) "
@@ -220,9 +235,13 @@ def ingest_lrs(
         if items
         else None
     )
+    prepared = _prepare_xapi(ctx, staged, Mapping(), tz, None, n)
     prev_since = str(cur[0]) if cur and cur[0] else since
-    con.execute(
-        "INSERT OR REPLACE INTO lrs_cursors VALUES (?, ?, ?, ?)",
-        [url, (newest[0] if newest and newest[0] else prev_since), more or None, _now()],
+    return LrsPull(prepared, url, newest[0] if newest and newest[0] else prev_since, more or None)
+
+
+def save_cursor(store: Store, pull: LrsPull) -> None:
+    """Record where the next pull starts (inside the batch's transaction)."""
+    store.con.execute(
+        "INSERT OR REPLACE INTO lrs_cursors VALUES (?, ?, ?, ?)", [pull.url, pull.since, pull.more, _now()]
     )
-    return counts
