@@ -17,14 +17,35 @@ import pandas as pd
 from learnroi.core.program import parse_spec
 from learnroi.roi import EffectInput, PhillipsRules, compute_roi, template_text
 
+CORRELATIONS = """
+[[correlations]]
+a = "adoption"
+b = "decay_half_life_months"
+rho = 0.5
+source = "benchmark"
+
+[[correlations]]
+a = "reach"
+b = "adoption"
+rho = -0.3
+source = "benchmark"
+"""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--horizon", type=int, default=12, help="months (first-year rule off above 12)")
+    parser.add_argument(
+        "--correlated",
+        action="store_true",
+        help="add two [[correlations]] (Gaussian copula over 3 assumptions)",
+    )
     args = parser.parse_args()
     text = template_text().replace("horizon_months = 12", f"horizon_months = {args.horizon}")
+    if args.correlated:
+        text += CORRELATIONS
     spec = parse_spec(text)
     ledger = pd.DataFrame(
         {

@@ -65,7 +65,7 @@ def test_terminal_json_and_report_agree(demo: tuple[Path, subprocess.CompletedPr
     rows = json.loads(roi.stdout)
     contract = {"program", "identified", "benefit", "cost", "net_benefit", "roi_pct", "roi_conf_low", "roi_conf_high",
                 "p_roi_positive", "bcr", "payback_months", "npv", "break_even_effect", "basis"}  # fmt: skip
-    assert {r["program"] for r in rows} == {"sales-skills", "onboarding", "service-blend"}
+    assert {r["program"] for r in rows} == {"sales-skills", "onboarding", "service-blend", "compliance"}
     html = (out / "report.html").read_text(encoding="utf-8")
     for r in rows:
         assert contract <= set(r), contract - set(r)
@@ -84,7 +84,7 @@ def test_attribute_json_contract(demo: tuple[Path, subprocess.CompletedProcess[s
     keys = {"program", "kpi", "design", "estimand", "estimate", "std_error", "conf_low", "conf_high", "n",
             "identified", "reasons", "contrasts"}  # fmt: skip
     by_program = {r["program"]: r for r in rows}
-    assert set(by_program) == {"sales-skills", "onboarding", "service-blend"}
+    assert set(by_program) == {"sales-skills", "onboarding", "service-blend", "compliance"}
     for r in rows:
         assert keys <= set(r)
         assert all("name" in c and "estimate" in c for c in r["contrasts"])
@@ -150,12 +150,16 @@ def test_forecast_is_labelled_and_uses_the_pilot_size(
     proc = learnroi("roi", "--forecast", "--db", str(out / "learnroi.duckdb"), "--json", cwd=out)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert {r["program"] for r in rows} == {"sales-skills", "onboarding", "service-blend"}
+    assert {r["program"] for r in rows} == {"sales-skills", "onboarding", "service-blend", "compliance"}
     for r in rows:
         assert r["basis"] == "forecast"
-        assert r["mde"] is not None
         assert r["break_even_effect"] is not None
         assert r["verdict"]
+        if r["program"] == "compliance":  # one company-wide series: no person-level pilot to size
+            assert r["mde"] is None
+            assert "not computed" in " ".join(r.get("notes") or [])
+        else:
+            assert r["mde"] is not None
     sales = next(r for r in rows if r["program"] == "sales-skills")
     assert "reach" not in sales["n_source"], (
         "a recorded randomized pilot is sized by its assignments (both arms)"

@@ -9,8 +9,8 @@ Bias rule: |bias| ≤ max(0.1·mean SE, 3·MC SE). Coverage: the §5 band at R =
 the default (Prais–Winsten GLS at a median-unbiased ρ with a parametric bootstrap-t interval). Null
 rejection (zero effect, 24 months, ρ = 0.6): ≤ 0.05 + 2.326·√(0.05·0.95/R) = 0.073.
 
-Measured at these seeds: coverage 0.954 / 0.942 / 0.942 (60 months, ρ = 0 / 0.3 / 0.6) and 0.940 (24
-months, ρ = 0.6); null rejection 0.060. What it would catch (measured on the same designs): the previous default, feasible GLS at a bias-corrected
+Measured at these seeds: coverage 0.952 / 0.940 / 0.940 (60 months, ρ = 0 / 0.3 / 0.6) and 0.942 (24
+months, ρ = 0.6); null rejection 0.056. What it would catch (measured on the same designs): the previous default, feasible GLS at a bias-corrected
 ρ with a t reference, covered 0.95 / 0.935 / 0.91 at 60 months (ρ = 0, 0.3, 0.6) and 0.88 at 24
 months, ρ = 0.6; Newey–West HAC intervals cover 0.836 at ρ = 0.3 (asserted below the band); the naive
 before/after contrast (post mean − pre mean, ignoring the pre-trend) is biased by ~+1.2.

@@ -162,7 +162,7 @@ def test_surveys_feed_levels_1_and_3(blend: ReportData) -> None:
     assert [r["days_after"] for r in p.application] == [30, 60, 90]
     assert "3.40 at 30 days (n=216, 60% responded)" in l3.evidence
     assert "3.70 at 90 days (n=180, 50% responded)" in l3.evidence
-    assert l3.strength.startswith("manager ratings, no comparison group")
+    assert l3.strength.startswith("weak — manager ratings, no comparison group")
 
 
 def test_survey_summaries_in_the_metrics_shape_and_suppressed_cells() -> None:

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from learnroi.attribution.chooser_designs import Outcome, materiality
 from learnroi.attribution.did import codes
 from learnroi.attribution.its import month_index
 from learnroi.attribution.result import Diagnostic
 from learnroi.attribution.staggered import CSResult, callaway_santanna
-from learnroi.attribution.staggered_pretest import wild_pretest_of, wild_simple_of, wild_slopes_of
+from learnroi.attribution.staggered_pretest import jackknife_simple_of, wild_pretest_of, wild_slopes_of
 from learnroi.core.errors import DataError
 
 if TYPE_CHECKING:
@@ -65,14 +66,17 @@ def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) ->
         cluster="cl",
     )
     res = cs.aggregate("simple")
-    # the headline interval's critical value from the wild cluster bootstrap-t: clustered SEs are too
-    # small with ~6 departments per wave (docs/explanation/methods/chooser.md, "Interval")
+    # the headline interval: leave-one-department-out jackknife (CV3) SE with t(G - 1); clustered SEs
+    # are too small with ~6 departments per wave (docs/explanation/methods/chooser.md, "Interval")
     yv, tv, gv = (data[c].to_numpy(dtype=np.float64) for c in ("y", "t", "g"))
-    crit, pval = wild_simple_of(cs, yv, tv, gv, codes(data, "cl"), level=res.terms[0].level)
     h = res.terms[0]
+    se_jk, crit, n_g = jackknife_simple_of(cs, yv, tv, gv, codes(data, "cl"), level=h.level)
+    pval = float(2 * stats.t.sf(abs(h.estimate) / se_jk, n_g - 1))
+    analytic_se = h.std_error
     h = replace(
-        h, conf_low=h.estimate - crit * h.std_error, conf_high=h.estimate + crit * h.std_error, p_value=pval
-    )
+        h, std_error=se_jk, conf_low=h.estimate - crit * se_jk, conf_high=h.estimate + crit * se_jk,
+        p_value=pval,
+    )  # fmt: skip
     es = cs.event_study()[["event_time", "estimate", "std_error", "conf_low", "conf_high"]].astype(float)
     es = es.assign(event_time=es.event_time * k)  # in months (one period is k months)
     es = es.astype(object).where(es.notna(), None)  # the reference period has no interval: None, not NaN
@@ -82,6 +86,7 @@ def run_staggered(rows: pd.DataFrame, people: pd.DataFrame, info: DesignInfo) ->
         extra={
             **res.extra,
             "critical_value": crit,
+            "analytic_std_error": analytic_se,
             "event_study": es.to_dict(orient="records"),
             "by_cohort": _by_cohort(cs, data, k, offset),
         },

@@ -41,6 +41,8 @@ FloatArray = npt.NDArray[np.float64]
 MIN_PRE, MIN_POST = 8, 3
 """Wagner et al. (2002) recommend at least 8 observations on each side; we warn below 8 before and
 refuse fewer than 3 after."""
+SEASONAL_MIN_PRE = 24
+"""Months before the start from which :func:`its` adjusts for seasonality by default."""
 TERMS = ("average effect over the post period", "level change", "slope change per period", "pre-period slope")
 
 
@@ -49,13 +51,20 @@ def newey_west_lags(n: int) -> int:
     return int(np.floor(4 * (n / 100) ** (2 / 9)))
 
 
-def _design(rel: FloatArray, start: float) -> tuple[FloatArray, FloatArray]:
-    """Columns 1, t − t0, post, (t − t0)·post (``rel`` = t, ``start`` = t0) and the contrasts (rows:
-    the post-period average, level change, slope change, pre-period slope)."""
+def _design(
+    rel: FloatArray, start: float, harmonics: int = 0, phase: float = 0.0
+) -> tuple[FloatArray, FloatArray]:
+    """Columns 1, t − t0, post, (t − t0)·post (``rel`` = t, ``start`` = t0), then ``harmonics`` pairs of
+    month-of-year Fourier terms sin/cos(2πk·m/12), m = rel + ``phase`` (Bhaskaran et al. 2013), and the
+    contrasts (rows: the post-period average, level change, slope change, pre-period slope)."""
     post = (rel >= start).astype(np.float64)
     elapsed = (rel - start) * post
-    X = np.column_stack([np.ones_like(rel), rel - start, post, elapsed])
-    C = np.zeros((4, 4))
+    cols = [np.ones_like(rel), rel - start, post, elapsed]
+    for k in range(1, harmonics + 1):
+        angle = 2 * np.pi * k * (rel + phase) / 12.0
+        cols += [np.sin(angle), np.cos(angle)]
+    X = np.column_stack(cols)
+    C = np.zeros((4, X.shape[1]))
     C[0, 2], C[0, 3] = 1.0, float(elapsed[post == 1].mean()) if post.any() else 0.0
     C[1, 2] = C[2, 3] = C[3, 1] = 1.0
     return X, C
@@ -67,10 +76,14 @@ _GRID = np.linspace(-0.9, 0.99, 96)
 
 def _ar1_errors(rng: np.random.Generator, rho: FloatArray, n: int) -> FloatArray:
     """Stationary AR(1) errors with unit innovation variance, one series per entry of ``rho`` (rows x n)."""
-    u = rng.standard_normal((len(rho), n))
+    return _ar1_from(rng.standard_normal((len(rho), n)), rho)
+
+
+def _ar1_from(u: FloatArray, rho: FloatArray) -> FloatArray:
+    """The AR(1) recursion on innovations ``u`` (rows x n) with one ρ per row."""
     e = np.empty_like(u)
     e[:, 0] = u[:, 0] / np.sqrt(1 - rho**2)
-    for j in range(1, n):  # the recursion runs over periods, vectorized over series
+    for j in range(1, u.shape[1]):  # the recursion runs over periods, vectorized over series
         e[:, j] = rho * e[:, j - 1] + u[:, j]
     return e
 
@@ -84,15 +97,16 @@ def _residual_rho(Y: FloatArray, X: FloatArray) -> FloatArray:
 
 
 @lru_cache(maxsize=32)
-def _median_map(offsets: tuple[float, ...], start: float) -> FloatArray:
+def _median_map(
+    offsets: tuple[float, ...], start: float, harmonics: int = 0, phase: float = 0.0
+) -> FloatArray:
     """Median of the residual autocorrelation at each ρ of ``_GRID`` for this design (Andrews 1993).
 
     It depends on ρ and the design only (the residuals do not see the coefficients or the scale), so it
     is simulated once per design with common innovations and a fixed seed, and made non-decreasing."""
-    X = _design(np.asarray(offsets), start)[0]
-    rho = np.repeat(_GRID, _MAP_SIMS)
-    r = _residual_rho(_ar1_errors(np.random.default_rng(_MAP_SEED), rho, len(offsets)), X)
-    med = np.median(r.reshape(len(_GRID), _MAP_SIMS), axis=1)
+    X = _design(np.asarray(offsets), start, harmonics, phase)[0]
+    u = np.random.default_rng(_MAP_SEED).standard_normal((_MAP_SIMS, len(offsets)))
+    med = np.array([np.median(_residual_rho(_ar1_from(u, np.full(_MAP_SIMS, r)), X)) for r in _GRID])
     return np.asarray(np.maximum.accumulate(med) + np.arange(len(_GRID)) * 1e-12, dtype=np.float64)
 
 
@@ -118,17 +132,26 @@ def _prais_winsten(
 
 
 def _ar1_terms(
-    y: FloatArray, X: FloatArray, C: FloatArray, rel: FloatArray, *, reps: int, seed: int, level: float
+    y: FloatArray,
+    X: FloatArray,
+    C: FloatArray,
+    rel: FloatArray,
+    *,
+    reps: int,
+    seed: int,
+    level: float,
+    harmonics: int = 0,
+    phase: float = 0.0,
 ) -> tuple[tuple[Term, ...], dict[str, float]]:
     """Prais–Winsten at the median-unbiased ρ and bootstrap-t intervals / p-values for the contrasts C."""
-    mapping = _median_map(tuple(rel.tolist()), 0.0)
+    mapping = _median_map(tuple(rel.tolist()), 0.0, harmonics, phase)
     r_obs = _residual_rho(y[None], X)
     rho = _median_unbiased(r_obs, mapping)
     b, inv, s2 = _prais_winsten(y[None], X, rho)
     est = C @ b[0]
     se = np.sqrt(np.einsum("jk,kl,jl->j", C, inv[0], C) * s2[0])
     n, k = X.shape
-    facts = {"rho": float(rho[0]), "rho_residual": float(r_obs[0]), "reps": float(reps), "seed": float(seed)}
+    facts = {"rho": float(rho[0]), "rho_residual": float(r_obs[0])}
     if not (np.isfinite(se).all() and (se > 0).all()):  # an exactly linear series: nothing to bootstrap
         return tuple(
             make_term(nm, e, s, n, df=n - k - 1) for nm, e, s in zip(TERMS, est, se, strict=True)
@@ -158,11 +181,13 @@ def segmented_regression(
     reps: int = 999,
     seed: int = 0,
     level: float = 0.95,
+    seasonal: int = 0,
 ) -> EffectResult:
     """Segmented regression of the series ``y`` on time ``t`` (equally spaced, e.g. month index) with an
     interruption at ``start``. ``errors="ar1"``: Prais–Winsten GLS at a median-unbiased ρ with a seeded
     parametric bootstrap-t (``reps`` draws) for every term; ``"newey-west"``: OLS with HAC (Bartlett
-    kernel) SEs with ``maxlags`` (default: the Newey–West 1994 rule) and a t reference."""
+    kernel) SEs with ``maxlags`` (default: the Newey–West 1994 rule) and a t reference. ``seasonal``: pairs
+    of month-of-year Fourier terms (``t`` must then be a month index, as :func:`its` passes)."""
     yv = np.asarray(y, dtype=np.float64)
     tv = np.asarray(t, dtype=np.float64)
     if yv.shape != tv.shape or not np.isfinite(yv).all():
@@ -178,12 +203,17 @@ def segmented_regression(
             hint="Record more periods of the KPI around the program start.",
         )
     rel = tv - start
-    X, C = _design(rel, 0.0)
+    phase = float(start % 12)
+    X, C = _design(rel, 0.0, seasonal, phase)
     lags = newey_west_lags(len(yv)) if maxlags is None else maxlags
-    extra: dict[str, object] = {"errors": errors, "maxlags": lags, "n_pre": n_pre, "n_post": n_post}
+    extra: dict[str, object] = {
+        "errors": errors, "maxlags": lags, "n_pre": n_pre, "n_post": n_post, "seasonal_harmonics": seasonal
+    }  # fmt: skip
     if errors == "ar1":
-        terms, facts = _ar1_terms(yv, X, C, rel, reps=reps, seed=seed, level=level)
-        extra.update(facts)
+        terms, facts = _ar1_terms(
+            yv, X, C, rel, reps=reps, seed=seed, level=level, harmonics=seasonal, phase=phase
+        )
+        extra.update(facts, reps=reps, seed=seed)
         method = "AR(1) Prais–Winsten GLS, median-unbiased ρ, bootstrap-t"
     else:
         fit = sm.OLS(yv, X).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
@@ -238,17 +268,17 @@ def its(
     errors: Literal["ar1", "newey-west"] = "ar1",
     maxlags: int | None = None,
     seed: int = 0,
+    seasonal: int | Literal["auto"] = "auto",
 ) -> EffectResult:
     """Segmented regression on the mean of ``outcome`` per ``period`` (a date column); ``start`` is the
-    first treated period."""
+    first treated period. ``seasonal="auto"`` adds two pairs of month-of-year Fourier terms when the series
+    has at least :data:`SEASONAL_MIN_PRE` months before the start (two full years identify the pattern;
+    Bernal, Cummins & Gasparrini 2017 recommend adjusting for seasonality), else none; an int forces it."""
     idx = month_index(df[period])
     series = df.assign(_t=idx).groupby("_t", sort=True)[outcome].mean()
     t0 = float(month_index(pd.Series([pd.Timestamp(str(start))])).iloc[0])
+    t = series.index.to_numpy(dtype=np.float64)
+    harmonics = (2 if int((t < t0).sum()) >= SEASONAL_MIN_PRE else 0) if seasonal == "auto" else seasonal
     return segmented_regression(
-        series.to_numpy(),
-        series.index.to_numpy(dtype=np.float64),
-        start=t0,
-        errors=errors,
-        maxlags=maxlags,
-        seed=seed,
+        series.to_numpy(), t, start=t0, errors=errors, maxlags=maxlags, seed=seed, seasonal=harmonics
     )

@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from learnroi.core.errors import LearnroiError
 from learnroi.core.settings import Settings
@@ -86,7 +87,7 @@ def report_error(exc: BaseException) -> int:
     """Print an error for a person and return the exit code."""
     if isinstance(exc, LearnroiError):
         head = f"{exc.where}: {exc.message}" if exc.where else exc.message
-        err_console.print(f"[bold red]Error:[/] {head}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]Error:[/] {escape(head)}", markup=True, soft_wrap=True)
         err_console.print(f"Hint: {exc.hint}", markup=False, soft_wrap=True)
         reasons = getattr(exc, "reasons", None)
         for r in reasons or []:

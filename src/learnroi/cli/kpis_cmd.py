@@ -104,11 +104,40 @@ _CONTENT_COLUMNS = {
 }
 
 
+_SHARES = {"drop_off", "revisit_rate", "module_check_gain", "attendance_rate"}
+
+
+def _content_cell(key: str, value: object) -> str:
+    """Shares as percentages (the check gain in points of the maximum score), minutes to one decimal."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    x = float(value)  # type: ignore[arg-type]
+    if key in _SHARES:
+        return f"{100 * x:.1f}%"
+    if key == "reach":
+        return f"{x:,.0f}"
+    if key == "median_minutes":
+        return f"{x:,.1f}"
+    return f"{x:.3f}"
+
+
 def _print_content(result: ContentTable) -> None:
-    table = Table(title="Content effectiveness (update first: highest priority)", show_lines=False)
-    table.add_column("program")
+    mods = result.modules
+    programs = sorted(str(p) for p in mods["program_id"].dropna().unique()) if "program_id" in mods else []
+    one = programs[0] if len(programs) == 1 else None
+    title = "Content effectiveness" + (f" of {one}" if one else "") + " (update first: highest priority)"
+    table = Table(title=title, show_lines=False)
+
+    def widest(col: str) -> int:  # identifiers are never cut: numbers' headers wrap instead
+        return max([len(str(v)) for v in mods[col].dropna()] + [6]) if col in mods else 6
+
+    if one is None:  # several programs: name each row's
+        table.add_column("program", no_wrap=True, min_width=widest("program_id"))
     for key, label in _CONTENT_COLUMNS.items():
-        table.add_column(label, justify="left" if key in {"module", "modality"} else "right")
+        if key == "module":
+            table.add_column(label, no_wrap=True, min_width=widest("module_id"))
+        else:
+            table.add_column(label, justify="left" if key == "modality" else "right", overflow="fold")
     hidden = result.table[result.table["grain"] == "module"]
     hidden = hidden[hidden["suppressed"]]
     hidden_cells = set(
@@ -124,8 +153,8 @@ def _print_content(result: ContentTable) -> None:
                 cells.append("" if pd.isna(label) else str(label))
             else:
                 sup = (rec["program_id"], rec["course_id"], rec["module_id"], key) in hidden_cells
-                cells.append("hidden" if sup else _fmt(rec[key], False, result.min_cell))
-        table.add_row(str(rec["program_id"]), *cells)
+                cells.append("hidden" if sup else _content_cell(key, rec[key]))
+        table.add_row(*cells) if one is not None else table.add_row(str(rec["program_id"]), *cells)
     console.print(table)
     console.print(
         f"hidden: suppressed, fewer than {result.min_cell} people (or hidden so that a suppressed cell cannot be "

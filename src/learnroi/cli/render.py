@@ -11,15 +11,16 @@ from rich.table import Table
 from learnroi.cli.common import console
 from learnroi.pipeline.analysis import ProgramAnalysis
 from learnroi.pipeline.arms import ArmAnalysis
+from learnroi.pipeline.retention import RetentionAnalysis
 from learnroi.report.fmt import money, number, pct, roi_range, share
 from learnroi.roi import PlatformRoiResult, RoiBreakdown
 
 
 def effect_number(x: float | None) -> str:
-    """An effect for a table: two decimals, or four significant digits below 1 (a win rate's 0.0076)."""
+    """An effect for a table: two decimals, or three significant digits below 1 (a win rate's 0.0076)."""
     if x is None:
         return "n/a"
-    return f"{x:,.4g}" if 0 < abs(x) < 1 else number(x)
+    return f"{x:,.3g}" if 0 < abs(x) < 1 else number(x)
 
 
 def _truth(truth: dict[str, Any] | None, a: ProgramAnalysis) -> dict[str, Any]:
@@ -103,15 +104,18 @@ def print_arms(results: list[ArmAnalysis], skipped: list[str], *, roi: bool = Fa
     title = (
         "Which blend pays: each arm against control" if roi else "Attribute by arm: each arm against control"
     )
-    t = Table(title=title, title_justify="left")
-    cols = ["program", "arm", "n", "effect", "simultaneous 95% CI", "p (Holm)"]
+    one = len(results) == 1  # one program: named in the title, not on every row
+    t = Table(title=f"{title} ({results[0].program})" if one else title, title_justify="left")
+    cols = [] if one else ["program"]
+    cols += ["arm", "n", "effect", "simultaneous 95% CI", "p (Holm)"]
     cols += ["cost", "cost/learner", "ROI", "95% range", "P(ROI>0)"] if roi else []
     for col in cols:
         t.add_column(col, overflow="fold")
     for r in results:
         for row in r.tidy().to_dict(orient="records"):
-            cells = [
-                r.program, str(row["arm"]), f"{row['n']:,}", effect_number(row["effect"]),
+            cells = [] if one else [r.program]
+            cells += [
+                str(row["arm"]), f"{row['n']:,}", effect_number(row["effect"]),
                 f"{effect_number(row['conf_low'])} to {effect_number(row['conf_high'])}",
                 number(row["p_adjusted"], 3),
             ]  # fmt: skip
@@ -182,3 +186,42 @@ def print_platform(result: PlatformRoiResult | None) -> None:
         console.print("No platform costs in the store: ingest costs/platform.csv and costs/admin_time.csv.")
         return
     console.print(result.summary(), markup=False, soft_wrap=True)
+
+
+def _signed_share(x: float | None) -> str:
+    return "n/a" if x is None or x != x else f"{x:+.1%}"
+
+
+def print_retention(results: list[RetentionAnalysis], skipped: list[str]) -> None:
+    """One table per program: each arm's share leaving within the horizon (Kaplan-Meier), its difference
+    from control with the Greenwood interval, and the Cox hazard ratio; the notes below."""
+    for r in results:
+        t = Table(title=f"Retention: {r.program}, leaving within {r.months} months", title_justify="left")
+        for col in (
+            "arm",
+            "n",
+            "exits",
+            "exit share (95% CI)",
+            "vs control (95% CI)",
+            "hazard ratio (95% CI)",
+        ):
+            t.add_column(col, overflow="fold")
+        for row in r.tidy().to_dict(orient="records"):
+            ref = row["arm"] == r.reference
+            hr = row["hazard_ratio"]
+            t.add_row(
+                str(row["arm"]), f"{row['n']:,}", f"{row['exits']:,}",
+                f"{share(row['exit_share'], 1)} ({share(row['exit_conf_low'], 1)} to "
+                f"{share(row['exit_conf_high'], 1)})",
+                "reference" if ref else f"{_signed_share(row['difference'])} "
+                f"({_signed_share(row['conf_low'])} to {_signed_share(row['conf_high'])})",
+                "reference" if ref else "n/a" if hr is None or hr != hr
+                else f"{hr:.2f} ({row['hr_conf_low']:.2f} to {row['hr_conf_high']:.2f})",
+            )  # fmt: skip
+        console.print(t)
+        if not r.identified:
+            console.print(f"[bold]{r.program}[/]: [bold red]not identified[/]")
+        for line in (*r.reasons, *r.all_notes()):
+            console.print(f"  - {line}", markup=False, soft_wrap=True)
+    for pid in skipped:
+        console.print(f"{pid}: no retention comparison (not a randomized pilot with a control arm).")

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from learnroi.core import correlation
 from learnroi.core.errors import SpecError
 from learnroi.core.options import (
     CostCategory,
@@ -127,6 +128,39 @@ class Assumption(_Model):
             raise SpecProblem(
                 f"needs low <= value <= high; got low={lo}, value={self.value}, high={hi}",
                 hint="Make low <= value <= high (the range is what the Monte Carlo and sensitivity vary).",
+            )
+        return self
+
+
+class Correlation(_Model):
+    """Two assumptions that move together, drawn jointly by a Gaussian copula (``learnroi.roi``)."""
+
+    a: str = Field(description="An assumption name (under [assumptions], with low < high).")
+    b: str = Field(description="Another assumption name (under [assumptions], with low < high).")
+    rho: float = Field(
+        description="Correlation of the copula's normals, strictly between -1 and 1 "
+        "(Spearman's rank correlation of the draws is 6/pi asin(rho/2)).",
+        json_schema_extra={"exclusiveMinimum": -1, "exclusiveMaximum": 1},
+    )
+    source: str = Field(min_length=1, description="Why the two move together (a study, past data...).")
+
+    @field_validator("rho")
+    @classmethod
+    def _open_interval(cls, rho: float) -> float:
+        if not -1 < rho < 1:
+            raise SpecProblem(
+                f"rho must be strictly between -1 and 1; got {rho}",
+                hint="Use e.g. rho = 0.5 (moderate) or -0.3; +-1 would make one assumption a copy of the other.",
+            )
+        return rho
+
+    @model_validator(mode="after")
+    def _two_names(self) -> Correlation:
+        if self.a == self.b:
+            raise SpecProblem(
+                f"correlates {self.a!r} with itself",
+                loc=("b",),
+                hint="Name two different assumptions in a and b.",
             )
         return self
 
@@ -284,6 +318,7 @@ class ProgramSpec(_Model):
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     pilot: Pilot | None = None
     cohorts: list[Cohort] = Field(default_factory=list)
+    correlations: list[Correlation] = Field(default_factory=list)
 
     @field_validator("kpis")
     @classmethod
@@ -340,6 +375,18 @@ class ProgramSpec(_Model):
                         loc=("assumptions", name),
                         hint=f"Set value, low and high of {name} to {what}.",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _correlations_usable(self) -> ProgramSpec:
+        ranged = {
+            k: a.low is not None and a.high is not None and a.low < a.high
+            for k, a in self.assumptions.items()
+        }
+        found = correlation.first_problem([(c.a, c.b, c.rho) for c in self.correlations], ranged)
+        if found is not None:
+            i, key, message, hint = found
+            raise SpecProblem(message, loc=("correlations", i, key), hint=hint)
         return self
 
     @property

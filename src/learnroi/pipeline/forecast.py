@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from learnroi.core.program import ProgramSpec
 from learnroi.design.moments import kpi_moments, read_kpi_history
-from learnroi.pipeline.analysis import participant_time
+from learnroi.metrics import connect
+from learnroi.pipeline.analysis import COMPANY_SERIES_KPIS, company_panel, participant_time
 from learnroi.roi import ForecastResult, forecast_roi
 from learnroi.store import Store
 
@@ -30,14 +31,20 @@ def forecast_program(
     n_pilot = int(assigned[0]) if assigned and assigned[0] else None  # both arms of a recorded pilot
     out = []
     for hyp in spec.hypotheses:
-        moments = kpi_moments(read_kpi_history(store.con, hyp.kpi), hyp.kpi, end=end)
+        if hyp.kpi in COMPANY_SERIES_KPIS:  # one company-wide series: no person-level pilot to size
+            series = company_panel(connect(store.con), spec, hyp.kpi)
+            pre = series.loc[~series["treated"].astype(bool), "value"]
+            baseline, sd, rho = float(pre.mean()), None, 0.0
+        else:
+            moments = kpi_moments(read_kpi_history(store.con, hyp.kpi), hyp.kpi, end=end)
+            baseline, sd, rho = moments.mean, moments.sd, moments.rho
         out.append(
             forecast_roi(
                 spec,
                 hyp,
-                baseline=moments.mean,
-                kpi_sd=moments.sd,
-                rho=moments.rho,
+                baseline=baseline,
+                kpi_sd=sd,
+                rho=rho,
                 n_available=n_pilot,
                 ledger=ledger,
                 participant_time=ptime,

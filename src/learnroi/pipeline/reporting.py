@@ -1,7 +1,8 @@
 """From analyses in the store to the one frozen report-data object the exporters read.
 
 Besides each program's analysis it gathers the optional blocks (docs/dev/blended-contract.md §5): the
-per-arm comparison of a multi-arm pilot (:func:`learnroi.pipeline.arms.analyze_arms`), content
+per-arm comparison of a multi-arm pilot (:func:`learnroi.pipeline.arms.analyze_arms`) and its retention
+(:func:`learnroi.pipeline.retention.analyze_retention`), content
 effectiveness, the reaction and application survey summaries, the qualitative notes and the ROI per
 program year. A program without them renders as before.
 """
@@ -23,10 +24,12 @@ from learnroi.design.registry import list_hypotheses
 from learnroi.metrics import compute_all, connect
 from learnroi.metrics.content import content_effectiveness
 from learnroi.metrics.surveys import application_summary, reaction_summary
-from learnroi.pipeline.analysis import ProgramAnalysis
+from learnroi.pipeline.analysis import ProgramAnalysis, cohort_breakdown
 from learnroi.pipeline.arms import analyze_arms, assigned_counts
+from learnroi.pipeline.chain import quiz_learning
 from learnroi.pipeline.forecast import forecast_program
 from learnroi.pipeline.platform import analyze_platform
+from learnroi.pipeline.retention import RetentionAnalysis, analyze_retention
 from learnroi.report import ReportData, build_program_section, build_report_data
 from learnroi.roi import RoiResult, roi_by_year
 from learnroi.store import Store
@@ -69,7 +72,7 @@ def _competency(store: Store, program_id: str, min_cell: int) -> pd.DataFrame | 
     names = ["pre_score_mean", "post_score_mean", "competency_gain"]
     frame = compute_all(backend, names, program=program_id, by="program", min_cell=min_cell).table
     if frame.empty or frame["value"].isna().all():
-        return None
+        return _optional(lambda: quiz_learning(store, program_id, min_cell))  # no pre/post: its quiz results
     vals = frame.set_index("kpi")["value"]
     return pd.DataFrame(
         {
@@ -138,6 +141,15 @@ def _arms(store: Store, spec: ProgramSpec, draws: int) -> pd.DataFrame | None:
     return pd.concat([control, frame], ignore_index=True)
 
 
+def _retention(store: Store, spec: ProgramSpec) -> RetentionAnalysis | None:
+    """Leaving within 12 months of assignment per arm (``attribute --retention``'s default), for a randomized
+    pilot with several arms (the blend panel's programs, as :func:`_arms`); None otherwise or when the
+    store cannot support it."""
+    if len(_optional(lambda: assigned_counts(store, spec.id)) or {}) < 3:
+        return None
+    return _optional(lambda: analyze_retention(store, spec))
+
+
 def _blend(store: Store, a: ProgramAnalysis, min_cell: int, draws: int) -> dict[str, Any]:
     """The optional blocks of one program (each None when its data are absent)."""
     backend = connect(store.con)
@@ -151,6 +163,8 @@ def _blend(store: Store, a: ProgramAnalysis, min_cell: int, draws: int) -> dict[
         "application": app.table.assign(rater_role="manager") if app is not None else None,
         "qualitative": notes,
         "roi_years": roi_by_year(a.roi) if isinstance(a.roi, RoiResult) and a.roi.computed else None,
+        "roi_cohorts": _optional(lambda: cohort_breakdown(store, a, draws=draws)),
+        "retention": _retention(store, a.spec),
     }
 
 

@@ -1,5 +1,6 @@
 """The blended-learning blocks of the report: per-arm results, the content ranking, the modality mix,
-survey summaries (Kirkpatrick levels 1 and 3), qualitative notes, ROI per cohort and per year, and the
+survey summaries (Kirkpatrick levels 1 and 3), qualitative notes, ROI per cohort and per year, retention
+per arm (Kaplan-Meier exit share within the horizon, Greenwood intervals, Cox hazard ratio) and the
 platform's own ROI.
 
 Each builder turns one plain input (a frame, a ``KpiTable``, a result object or its ``to_dict()``) into a
@@ -350,6 +351,45 @@ def year_roi_table(obj: Any, program_id: str) -> Table:
     if df is None or "year" not in df.columns:
         return ()
     return to_table(df)
+
+
+RETENTION_COLUMNS = (
+    "arm", "n", "exits", "censored_before_horizon", "exit_share", "exit_conf_low", "exit_conf_high",
+    "difference", "conf_low", "conf_high", "p_value", "hazard_ratio", "hr_conf_low", "hr_conf_high",
+)  # fmt: skip
+"""The per-arm retention columns shown (``learnroi.pipeline.retention.RetentionAnalysis.tidy()``)."""
+
+
+@dataclass(frozen=True)
+class RetentionView:
+    """Leaving within ``months`` of assignment per arm of a randomized pilot (control first)."""
+
+    months: int
+    identified: bool
+    arms: Table
+    notes: tuple[str, ...]
+
+
+def retention_view(result: Any, min_cell: int) -> RetentionView | None:
+    """A ``RetentionAnalysis`` (or its ``to_dict()``) for the report; an arm over fewer than ``min_cell``
+    people suppressed; None when not given."""
+    if result is None:
+        return None
+    d = result if isinstance(result, Mapping) else result.to_dict()
+    df = pd.DataFrame(list(d.get("arms") or ()))
+    if df.empty or "arm" not in df.columns:
+        return None
+    df = df[[c for c in RETENTION_COLUMNS if c in df.columns]].copy()
+    df["arm"] = df["arm"].astype(str)
+    df = df.sort_values("arm", key=lambda s: s != REFERENCE, kind="stable").reset_index(drop=True)
+    values = [c for c in df.columns if c not in ("arm", "n")]
+    out = suppress(df, count_col="n", value_cols=values, min_cell=min_cell, complementary=False)
+    return RetentionView(
+        months=int(d.get("months") or 12),
+        identified=bool(d.get("identified", True)),
+        arms=to_table(out),
+        notes=tuple(str(n) for n in (*(d.get("reasons") or ()), *(d.get("notes") or ()))),
+    )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from learnroi.report.blend import (
     platform_view,
     qualitative_table,
     reaction_table,
+    retention_view,
     year_roi_table,
 )
 from learnroi.report.data import (
@@ -290,6 +291,7 @@ def build_program_section(
     qualitative: Any = None,
     roi_cohorts: Any = None,
     roi_years: Any = None,
+    retention: Any = None,
     min_cell: int = DEFAULT_MIN_CELL,
 ) -> ProgramSection:
     """One program's section from plain inputs.
@@ -312,7 +314,8 @@ def build_program_section(
     ``cost_participant_time``), ``content`` the content-effectiveness ``KpiTable``/frame, ``modality`` a
     ``kpis --by modality`` frame, ``reaction``/``application`` the survey summaries (levels 1 and 3),
     ``qualitative`` the evidence notes, ``roi_cohorts`` a ``RoiBreakdown`` or its ``tidy()``, ``roi_years``
-    a ``roi_by_year`` frame.
+    a ``roi_by_year`` frame, ``retention`` a ``learnroi.pipeline.retention.RetentionAnalysis`` or its
+    ``to_dict()``.
     """
     roi_d = _as_dict(roi)
     alt_d = _as_dict(alt_roi)
@@ -394,6 +397,7 @@ def build_program_section(
         **_blend_tables(pid, min_cell, arms, content, modality, reaction, application, qualitative),  # type: ignore[arg-type]
         roi_cohorts=cohort_roi_table(roi_cohorts, pid, min_cell),
         roi_years=year_roi_table(roi_years if roi_years is not None else _breakdown_years(roi_cohorts), pid),
+        retention=retention_view(retention, min_cell),
     )
     return replace(section, evidence=evidence_chain(section))
 

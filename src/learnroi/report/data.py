@@ -21,7 +21,7 @@ from typing import Any
 from learnroi.core.errors import DataError
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.report.actions import Action, Driver
-from learnroi.report.blend import PlatformView
+from learnroi.report.blend import PlatformView, RetentionView
 from learnroi.report.tables import Table
 from learnroi.roi.result import CONTRACT_FIELDS
 
@@ -218,6 +218,8 @@ class ProgramSection:
     """ROI per cohort (``learnroi.roi.roi_by_cohort``), the program total last."""
     roi_years: Table = ()
     """ROI per program year (``learnroi.roi.roi_by_year``)."""
+    retention: RetentionView | None = None
+    """Leaving within the horizon per arm of a randomized multi-arm pilot (never monetized here)."""
 
     @property
     def headline(self) -> RoiFigures | None:

@@ -220,13 +220,49 @@ def platform_rows(v: PlatformView) -> list[tuple[str, str]]:
     ]
 
 
+RETENTION_HEAD = ("arm", "n", "exit share (95% CI)", "vs control (95% CI)", "hazard ratio (95% CI)")
+
+
+def _pp(v: Any) -> str:
+    return "n/a" if v is None else f"{100 * float(v):+.1f} pts"
+
+
+def retention_rows(p: ProgramSection) -> list[dict[str, Any]]:
+    """One formatted row per arm of the retention table; the control says "reference"."""
+    if p.retention is None:
+        return []
+    out = []
+    for r in p.retention.arms:
+        arm = str(r.get("arm"))
+        if r.get(SUPPRESSED):
+            out.append({"arm": arm, "suppressed": True, "cells": [arm, SUPP, SUPP, SUPP, SUPP]})
+            continue
+        exit_share = (
+            f"{fmt.share(r.get('exit_share'), 1)} "
+            f"({fmt.share(r.get('exit_conf_low'), 1)} to {fmt.share(r.get('exit_conf_high'), 1)})"
+        )
+        if arm == REFERENCE or r.get("difference") is None:
+            cells = [arm, _n(r.get("n")), exit_share, "reference", "reference"]
+        else:
+            hr = r.get("hazard_ratio")
+            cells = [
+                arm,
+                _n(r.get("n")),
+                exit_share,
+                f"{_pp(r.get('difference'))} ({_pp(r.get('conf_low'))} to {_pp(r.get('conf_high'))})",
+                "n/a" if hr is None else f"{_f(hr)} ({_ci(r.get('hr_conf_low'), r.get('hr_conf_high'))})",
+            ]
+        out.append({"arm": arm, "suppressed": False, "cells": cells})
+    return out
+
+
 def blend_view(p: ProgramSection) -> dict[str, Any]:
     """Everything the dashboard's blend, qualitative and breakdown blocks show for one program."""
     mod_cols, mod_rows = generic_rows(p.modality)
     coh_cols, coh_rows = roi_rows(p.roi_cohorts, p.currency, "cohort")
     yr_cols, yr_rows = roi_rows(p.roi_years, p.currency, "year")
     return {
-        "has_blend": bool(p.arms or p.content or p.modality),
+        "has_blend": bool(p.arms or p.content or p.modality or p.retention),
         "arm_head": ARM_HEAD,
         "arm_rows": arm_rows(p),
         "best_arm": best_arm_sentence(p),
@@ -237,4 +273,11 @@ def blend_view(p: ProgramSection) -> dict[str, Any]:
         "notes": notes_by_stance(p) if p.qualitative else [],
         "roi_cohorts": {"columns": coh_cols, "rows": coh_rows},
         "roi_years": {"columns": yr_cols, "rows": yr_rows},
+        "retention": {
+            "months": p.retention.months if p.retention else None,
+            "identified": p.retention.identified if p.retention else None,
+            "head": RETENTION_HEAD,
+            "rows": retention_rows(p),
+            "notes": list(p.retention.notes) if p.retention else [],
+        },
     }

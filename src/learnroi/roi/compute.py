@@ -15,7 +15,7 @@ import numpy as np
 
 from learnroi.core.errors import DataError, UsageError
 from learnroi.core.options import check_option
-from learnroi.core.program import Assumption, ProgramSpec
+from learnroi.core.program import Assumption, Correlation, ProgramSpec
 from learnroi.roi import formulas
 from learnroi.roi.costs import CostModel, cost_model
 from learnroi.roi.effect import Basis, EffectInput
@@ -24,13 +24,14 @@ from learnroi.roi.rules import PhillipsRules
 from learnroi.roi.uncertainty import (
     EFFECT,
     Model,
+    applied_correlations,
     assumption_table,
     break_even_effect,
     effect_range,
     point_values,
     ranged,
+    sample_correlated,
     sample_effect,
-    sample_values,
     scenario,
     tornado,
 )
@@ -56,7 +57,9 @@ def compute_roi(
 
     ``ledger``: cost lines (data-layout ``costs/ledger.csv`` columns; lines of other programs are ignored).
     ``participant_time``: one row per learner, ``employee_id, hours, hourly_rate``. Frames may be pandas,
-    polars or Arrow. ``draws`` Monte Carlo draws with ``numpy.random.default_rng(seed)``.
+    polars or Arrow. ``draws`` Monte Carlo draws with ``numpy.random.default_rng(seed)``; the spec's
+    ``[[correlations]]`` between assumptions the valuation reads are drawn by a Gaussian copula (notes say
+    which), the effect always independently.
     """
     check_option(basis, Basis, "basis")
     if basis == "attributed" and effect.source != "attributed":
@@ -116,7 +119,9 @@ def compute_roi(
         common["notes"] += (
             "the effect has no standard error: the ROI interval reflects the assumptions only",
         )
-    return _identified(model, effect, estimate, base, table, common, tuple(notes), basis, seed)
+    correlated, corr_notes = applied_correlations(spec.correlations, table, effect.kpi)
+    common["notes"] += corr_notes
+    return _identified(model, effect, estimate, base, table, correlated, common, tuple(notes), basis, seed)
 
 
 def _reach_fallback(spec: ProgramSpec, costs: CostModel) -> Assumption | None:
@@ -162,6 +167,7 @@ def _identified(
     estimate: float,
     base: dict[str, np.ndarray[Any, np.dtype[np.float64]]],
     table: dict[str, Assumption],
+    correlated: tuple[Correlation, ...],
     common: dict[str, Any],
     notes: tuple[str, ...],
     basis: str,
@@ -174,7 +180,7 @@ def _identified(
     benefit = float(b[0])
     rng = np.random.default_rng(seed)
     eff_draws = sample_effect(effect, estimate, rng, draws)
-    bd, cd = model.evaluate(eff_draws, sample_values(table, rng, draws))
+    bd, cd = model.evaluate(eff_draws, sample_correlated(table, correlated, rng, draws))
     roi_draws = formulas.roi_pct(bd, cd)
     finite = roi_draws[np.isfinite(roi_draws)]
     lo, hi = np.quantile(finite, [(1 - level) / 2, (1 + level) / 2])

@@ -207,7 +207,8 @@ def forecast_roi(
     ref = at_be or at_assumed
     mde = ref.mde_available if ref is not None else None
     mde = mde if mde is None or math.isfinite(mde) else math.inf
-    unreachable = be is not None and be != 0 and at_be is None
+    no_variance = plan.sd is None and plan.kind == "mean"
+    unreachable = be is not None and be != 0 and at_be is None and not no_variance
     can = None if be is None or mde is None or unreachable else bool(mde <= abs(be))
     verdict = _verdict(be, mde, can, n, at_be, point.estimate)
     if unreachable:
@@ -259,6 +260,11 @@ class _Plan:
         # learnroi.roi must not do
         from learnroi.design.power import plan_power
 
+        if self.sd is None and self.kind == "mean":  # e.g. one company-wide series: no people to sample
+            note = f"no person-level variance for {kpi!r}: the smallest detectable effect of a pilot is not computed"
+            if note not in notes:
+                notes.append(note)
+            return None
         try:
             return plan_power(
                 kpi=kpi,

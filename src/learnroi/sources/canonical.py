@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from learnroi.sources.identity import normalize_sql
+from learnroi.sources.identity import normalize_sql, trimmed_sql
 from learnroi.sources.mapping import Mapping
 from learnroi.sources.readers import ident, sql_str
 from learnroi.sources.schema import UNIT_RANGES, ColType, TableSpec
 
-_WS = "' \t\r\n'"
 _ISO_DUR = r"^P(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
 _HMS = r"^(\d+):(\d{1,2}):(\d{1,2}(\.\d+)?)$"
 _TEXT_DUR = r"^(\s*\d+(\.\d+)?\s*(h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?)\s*,?)+$"
@@ -147,8 +146,7 @@ def cleaned_sql(expr: str, m: Mapping, kind: ColType) -> str:
         tokens.append("0000-00-00")
     if kind == "timestamp" and m.timestamp_format in ("epoch_s", "epoch_ms"):
         tokens.append("0")
-    # trimming allocates a new string: only values with surrounding whitespace pay for it
-    t = f"CASE WHEN ascii({expr}) <= 32 OR ascii(right({expr}, 1)) <= 32 THEN trim({expr}, {_WS}) ELSE {expr} END"
+    t = trimmed_sql(expr)
     if tokens:
         return (
             f"CASE WHEN {t} IN ({', '.join(sql_str(x) for x in tokens)}) THEN NULL ELSE nullif({t}, '') END"

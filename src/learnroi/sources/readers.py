@@ -6,7 +6,8 @@ rows that could not even be split into columns (a CSV line with too many fields,
 JSON). Readers run SQL on a connection they are handed (DuckDB as an engine: streaming ``read_csv`` /
 ``read_parquet``); they never persist anything. Encodings: UTF-8 (with or without BOM), UTF-16 (BOM)
 and Latin-1 are read natively by DuckDB; the delimiter and quoting are DuckDB's sniffer's. XLSX is read
-with python-calamine (DuckDB's ``excel`` extension needs a download: see pitfalls.md).
+with python-calamine (DuckDB's ``excel`` extension needs a download: see pitfalls.md), row batches at a
+time; JSON arrays are streamed by DuckDB's ``read_json_objects``.
 """
 
 from __future__ import annotations
