@@ -62,7 +62,8 @@ def test_statements_validate_against_the_xapi_schema(statements: list[dict[str, 
     chosen = [
         s
         for i, s in enumerate(statements)
-        if any(f"/{p}/" in s["object"]["id"] for p in ("sales-skills", "onboarding", "service-blend")) or i % 25 == 0
+        if any(f"/{p}/" in s["object"]["id"] for p in ("sales-skills", "onboarding", "service-blend"))
+        or i % 25 == 0
     ]
     assert {s["verb"]["display"]["en-US"] for s in chosen} == set(VERB.values())
     for s in chosen:
