@@ -58,6 +58,8 @@ def test_unidentified_with_a_losing_forecast_says_stop() -> None:
 
 def test_design_sentence_and_completion() -> None:
     assert design_sentence("randomized", 412, 6, True) == "Randomized pilot, 412 people, 6 months."
+    # a time series counts months, not people
+    assert design_sentence("its", 48, 21, True) == "Interrupted time series, 48 months of data, 21 after the start."
     assert "not identified" in design_sentence("did", 10, 6, False)
     funnel = to_table([{"stage": "enrolled", "n": 200}, {"stage": "completed", "n": 150}])
     assert completion_rate(funnel) == pytest.approx(0.75)
@@ -65,3 +67,15 @@ def test_design_sentence_and_completion() -> None:
         completion_rate(to_table([{"stage": "enrolled", "n": 200}, {"stage": "completed", "n": None}]))
         is None
     )
+
+
+def test_competency_driver_falls_back_to_the_quiz_when_there_is_no_pre_test() -> None:
+    from learnroi.report.actions import drivers
+
+    funnel = to_table([{"stage": "enrolled", "n": 200}, {"stage": "completed", "n": 150}])
+    quiz = to_table([{"group": "all learners", "quiz_score_mean": 0.841, "n": 150}])
+    d = {x.name: x for x in drivers(funnel, quiz, 3000.0, 150, "USD")}
+    assert d["competency gain"].value is None  # no gain without a pre-test: nothing to rank the driver on
+    assert d["competency gain"].text == "Competency gain: no pre-test; post-course quiz mean 84.1 / 100"
+    none = {x.name: x for x in drivers(funnel, to_table([]), 3000.0, 150, "USD")}
+    assert none["competency gain"].text == "Competency gain: no assessment data"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from learnroi.core.errors import DataError
-from learnroi.core.program import parse_expression
+from learnroi.core.expression import parse_expression
 from learnroi.roi import PhillipsRules, effect_from_estimates
 from learnroi.roi.expression import evaluate
 

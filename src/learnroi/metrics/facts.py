@@ -100,7 +100,10 @@ def learner_facts(backend: BaseBackend, program: str | None, unit: list[str]) ->
         revisited_pairs=m.count(where=is_module & (m.launches >= 2)),
         req_done=m.count(where=is_module & (m.done == 1) & (m.req.fill_null(0) == 1)),
     )
-    f = f.left_join(_n_required(backend, unit), unit).select(f, "n_req")
+    if unit == ["program_id"]:  # held to the pathways of the courses the learner was enrolled in (arms)
+        f = f.left_join(_n_required_by_pathway(backend, m), keys).select(f, "n_req")
+    else:
+        f = f.left_join(_n_required(backend, unit), unit).select(f, "n_req")
     f = f.left_join(_scores(events(backend, program), keys), keys).select(f, "pre", "post")
     by_required = (f.n_req.fill_null(0) > 0) & (f.req_done >= f.n_req.fill_null(0))
     completed = ibis.ifelse((f.launched == 1) & ((f.unit_completed == 1) | by_required), 1, 0)
@@ -210,6 +213,24 @@ def _n_required(backend: BaseBackend, unit: list[str]) -> ir.Table:
     cat = cat.filter(cat.required.cast("boolean") & cat.course_id.notnull() & cat.module_id.notnull())
     pairs = cat.select(list(dict.fromkeys([*unit, "course_id", "module_id"]))).distinct()
     return pairs.group_by(unit).aggregate(n_req=pairs.count())
+
+
+def _n_required_by_pathway(backend: BaseBackend, m: ir.Table) -> ir.Table:
+    """Per (program, learner): the required modules of every pathway one of whose courses the learner has any
+    event in (enrolment included). A pilot with one pathway per arm holds each learner to their own arm's
+    pathway plus the shared one, not to every arm's modules; a program with one pathway is unchanged."""
+    cat = table(backend, "catalog")
+    cat = cat.filter(cat.course_id.notnull())
+    course_pw = cat.select("program_id", "course_id", pw=cat.pathway_id.fill_null("")).distinct()
+    req = cat.filter(cat.required.cast("boolean") & cat.module_id.notnull())
+    req = req.select("program_id", "course_id", "module_id", pw=req.pathway_id.fill_null("")).distinct()
+    n_pw = req.group_by(["program_id", "pw"]).aggregate(n_pw=req.count())
+    seen = m.filter(m.course_id.notnull()).select("program_id", "learner_key", "course_id").distinct()
+    touched = seen.inner_join(course_pw, ["program_id", "course_id"]).select(
+        "program_id", "learner_key", "pw"
+    )
+    touched = touched.distinct().inner_join(n_pw, ["program_id", "pw"])
+    return touched.group_by(["program_id", "learner_key"]).aggregate(n_req=touched.n_pw.sum())
 
 
 def _scores(ev: ir.Table, keys: list[str]) -> ir.Table:

@@ -69,6 +69,8 @@ def design_sentence(design: str, n: int, months: int, identified: bool) -> str:
     if not identified:
         return "Effect not identified: no design in these data isolates the program's effect."
     words = _DESIGN_WORDS.get(design.lower(), design)
+    if design.lower() == "its":  # n counts the series' periods, not people
+        return f"{words[0].upper()}{words[1:]}, {n:,} months of data, {months} after the start."
     return f"{words[0].upper()}{words[1:]}, {n:,} people, {months} months."
 
 
@@ -116,6 +118,18 @@ def gain_text(competency: Table) -> str:
     return f"{gain:+.1f} points"
 
 
+QUIZ = "quiz_score_mean"
+"""The column that marks a quiz-based Level 2 row (``learnroi.pipeline.chain.quiz_learning``)."""
+
+
+def _no_gain(competency: Table) -> str:
+    """No pre/post gain: say what learning evidence there is instead (a post-course quiz), or that there is none."""
+    quiz = next((r.get(QUIZ) for r in competency if r.get(QUIZ) is not None), None)
+    if quiz is not None:
+        return f"Competency gain: no pre-test; post-course quiz mean {100 * float(quiz):.1f} / 100"
+    return "Competency gain: no assessment data"
+
+
 def drivers(
     funnel: Table, competency: Table, cost: float, learners: int | None, currency: str
 ) -> tuple[Driver, ...]:
@@ -128,7 +142,7 @@ def drivers(
         Driver(
             "competency gain",
             gain,
-            "Competency gain: no assessment data"
+            _no_gain(competency)
             if gain is None
             else f"Competency gain: {gain_text(competency)} (post - pre assessment)",
         ),

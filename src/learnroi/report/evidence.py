@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from learnroi.report.actions import gain_text, mean_gain
+from learnroi.report.actions import QUIZ, gain_text, mean_gain
 from learnroi.report.data import EffectView, EvidenceLink, ForecastView, ProgramSection, RoiFigures, as_number
 from learnroi.report.fmt import pct, roi_range, share
 from learnroi.report.tables import SUPPRESSED, Table
@@ -51,8 +51,6 @@ NO_APPLICATION = "no data — collect manager ratings of on-the-job application 
 SUPPRESSED_SURVEY = "suppressed — fewer respondents than the small-cell minimum"
 SUPPRESSED_LEARNING = "suppressed — fewer learners than the small-cell minimum"
 RESPONDENTS_DIFFER = "respondents may differ from non-respondents"
-QUIZ = "quiz_score_mean"
-"""The column that marks a quiz-based Level 2 row (``learnroi.pipeline.chain.quiz_learning``)."""
 
 
 def graded(grade: str, reasons: str) -> str:
@@ -139,7 +137,8 @@ def _impact(e: EffectView) -> EvidenceLink:
     if e.conf_low is not None and e.conf_high is not None:
         ci = f" (95% CI {e.conf_low:,.2f} to {e.conf_high:,.2f})"
     failed = [str(d.get("name")) for d in e.diagnostics if d.get("passed") is False]
-    reasons = f"{design}, {_n(e.n)}" + (f"; failed checks: {', '.join(failed)}" if failed else "")
+    size = f"{e.n:,} months" if e.design == "its" and e.n else _n(e.n)  # a series: n counts periods
+    reasons = f"{design}, {size}" + (f"; failed checks: {', '.join(failed)}" if failed else "")
     text = f"attributed effect on {e.kpi}: {e.estimate:,.2f}{ci}"
     return EvidenceLink(4, "Impact", text, graded(impact_grade(e), reasons), True)
 

@@ -256,13 +256,22 @@ def retention_rows(p: ProgramSection) -> list[dict[str, Any]]:
     return out
 
 
+def has_blend(p: ProgramSection) -> bool:
+    """Show the blend panel when there is something to choose between: arms (or their retention), a ranked
+    module, or more than one modality. A single-modality program with no module checks (an e-learning
+    compliance course) has no blend to optimize."""
+    ranked = any(r.get("rank") is not None and r.get("rank") == r.get("rank") for r in p.content)
+    modalities = {r.get("modality") for r in p.modality if r.get("modality")}
+    return bool(p.arms or p.retention or ranked or len(modalities) > 1)
+
+
 def blend_view(p: ProgramSection) -> dict[str, Any]:
     """Everything the dashboard's blend, qualitative and breakdown blocks show for one program."""
     mod_cols, mod_rows = generic_rows(p.modality)
     coh_cols, coh_rows = roi_rows(p.roi_cohorts, p.currency, "cohort")
     yr_cols, yr_rows = roi_rows(p.roi_years, p.currency, "year")
     return {
-        "has_blend": bool(p.arms or p.content or p.modality or p.retention),
+        "has_blend": has_blend(p),
         "arm_head": ARM_HEAD,
         "arm_rows": arm_rows(p),
         "best_arm": best_arm_sentence(p),

@@ -1,7 +1,7 @@
 """Safe evaluation of a custom monetization expression (rule = "custom").
 
 The spec's expression is parsed with :mod:`ast` and checked by
-:func:`learnroi.core.program.parse_expression` (numbers, names, ``+ - * / **`` and a few functions);
+:func:`learnroi.core.expression.parse_expression` (numbers, names, ``+ - * / **`` and a few functions);
 this module walks that tree over numpy arrays. Nothing is passed to ``eval``: a spec file can hold
 arithmetic, never code. Hand-written because the few libraries that do this (simpleeval, asteval)
 are not dependencies and the grammar is a dozen lines.
@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from learnroi.core.errors import SpecError
-from learnroi.core.program import parse_expression
+from learnroi.core.expression import parse_expression
 
 Array = NDArray[np.float64]
 

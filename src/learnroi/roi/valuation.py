@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from learnroi.core.errors import SpecError
-from learnroi.core.program import KpiLink, ProgramSpec, parse_expression
+from learnroi.core.expression import parse_expression
+from learnroi.core.program import KpiLink, ProgramSpec
 from learnroi.core.settings import WEEKS_PER_MONTH
 from learnroi.roi import expression, formulas
 
