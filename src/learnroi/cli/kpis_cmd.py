@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -66,28 +66,31 @@ def _print_table(result: KpiTable) -> None:
         )
 
 
-def _write(result: KpiTable, fmt: str, output: Path | None) -> None:
+def _export(payload: dict[str, Any], tidy: pd.DataFrame, fmt: str, output: Path | None) -> None:
+    """``json`` / ``csv`` / ``parquet`` to stdout or ``output`` (parquet needs a file)."""
     if fmt == "json":
         if output is None:
-            print_json(result.to_dict())
+            print_json(payload)
         else:
-            output.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
-        return
-    tidy = result.tidy()
-    if fmt == "csv":
+            output.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    elif fmt == "csv":
         if output is None:
             typer.echo(tidy.to_csv(index=False), nl=False)
         else:
             tidy.to_csv(output, index=False)
-        return
-    if fmt == "parquet":
+    else:
         if output is None:
             raise UsageError("--format parquet writes a file", hint="Add --output FILE.parquet.")
         tidy.to_parquet(output, index=False)
+
+
+def _write(result: KpiTable, fmt: str, output: Path | None) -> None:
+    if fmt != "table":
+        _export(result.to_dict(), result.tidy(), fmt, output)
         return
     _print_table(result)
     if output is not None:
-        output.write_text(tidy.to_string(index=False) + "\n", encoding="utf-8")
+        output.write_text(result.tidy().to_string(index=False) + "\n", encoding="utf-8")
 
 
 _CONTENT_COLUMNS = {
@@ -168,27 +171,12 @@ def _print_content(result: ContentTable) -> None:
 
 
 def _write_content(result: ContentTable, fmt: str, output: Path | None) -> None:
-    if fmt == "table":
-        _print_content(result)
-        if output is not None:
-            output.write_text(result.modules.to_string(index=False) + "\n", encoding="utf-8")
+    if fmt != "table":
+        _export(result.to_dict(), result.tidy(), fmt, output)
         return
-    if fmt == "json":
-        if output is None:
-            print_json(result.to_dict())
-        else:
-            output.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
-        return
-    tidy = result.tidy()
-    if fmt == "csv":
-        if output is None:
-            typer.echo(tidy.to_csv(index=False), nl=False)
-        else:
-            tidy.to_csv(output, index=False)
-        return
-    if output is None:
-        raise UsageError("--format parquet writes a file", hint="Add --output FILE.parquet.")
-    tidy.to_parquet(output, index=False)
+    _print_content(result)
+    if output is not None:
+        output.write_text(result.modules.to_string(index=False) + "\n", encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:

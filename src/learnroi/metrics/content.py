@@ -14,7 +14,6 @@ derived from them, so a suppressed cell is never ranked. Kirkpatrick level 1-2 d
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ from learnroi.core.errors import UsageError
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.metrics.engine import collect, engine_name, has_table, table
 from learnroi.metrics.facts import MODULE_CHECKS, events, first_scores, module_facts
-from learnroi.metrics.result import suppress
+from learnroi.metrics.result import json_value, suppress
 
 MODULE_KEYS = ["program_id", "course_id", "module_id"]
 CONTENT_KPIS: dict[str, str] = {
@@ -374,14 +373,4 @@ def _started(cells: pd.DataFrame, wide: pd.DataFrame) -> np.ndarray:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _json(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
-
-
-def _json(v: object) -> object:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+    return [{str(k): json_value(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]

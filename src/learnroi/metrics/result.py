@@ -129,7 +129,7 @@ class KpiTable:
         """JSON-safe: NaN and <NA> become None, dates ISO strings."""
         records = []
         for rec in self.tidy().to_dict(orient="records"):
-            records.append({k: _json_value(v) for k, v in rec.items()})
+            records.append({k: json_value(v) for k, v in rec.items()})
         return {"grain": self.grain, "min_cell": self.min_cell, "engine": self.engine, "rows": records}
 
 
@@ -141,11 +141,12 @@ def _known(name: object) -> bool:
     return True
 
 
-def _json_value(v: object) -> object:
-    if v is pd.NA or v is None:
+def json_value(v: object) -> object:
+    """A frame cell as plain JSON: missing (None, NA, NaT, NaN, inf) -> None, numpy scalars -> Python."""
+    if v is pd.NA or v is None or v is pd.NaT:
         return None
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, np.generic):
-        return _json_value(v.item())
+        return json_value(v.item())
     return v

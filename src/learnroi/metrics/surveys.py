@@ -11,7 +11,6 @@ Cells with fewer than ``min_cell`` respondents are suppressed (value, interval a
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from scipy import stats
 from learnroi.core.errors import UsageError
 from learnroi.core.settings import DEFAULT_MIN_CELL
 from learnroi.metrics.engine import collect, engine_name, has_table, table
+from learnroi.metrics.result import json_value
 
 REACTION_ITEMS = ("satisfaction", "relevance", "intent_to_apply")
 FAVOURABLE = 4.0
@@ -76,7 +76,7 @@ class SurveySummary:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        rows = [{k: _json(v) for k, v in rec.items()} for rec in self.table.to_dict(orient="records")]
+        rows = [{k: json_value(v) for k, v in rec.items()} for rec in self.table.to_dict(orient="records")]
         return {"survey": self.survey, "min_cell": self.min_cell, "engine": self.engine, "note": self.note,
                 "rows": rows}  # fmt: skip
 
@@ -212,13 +212,3 @@ def _finish(frame: pd.DataFrame, survey: str, min_cell: int) -> pd.DataFrame:
     out = out.assign(_o=out["item"].map(order).fillna(0))
     out = out.sort_values(["program_id", "days_after", "_o"], na_position="first").drop(columns="_o")
     return out[COLUMNS].reset_index(drop=True)
-
-
-def _json(v: object) -> object:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
