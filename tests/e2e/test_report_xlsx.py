@@ -196,6 +196,8 @@ def test_not_identified_without_alternative_says_so(tmp_path: Path, inputs: dict
     texts = " ".join(str(c.value) for row in wb["Inputs"].iter_rows() for c in row if c.value is not None)
     assert "NOT IDENTIFIED" in texts
     assert "No comparison group" in texts
+    draws = " ".join(str(c.value) for row in wb["Draws"].iter_rows() for c in row if c.value is not None)
+    assert "nothing to simulate" in draws
     sol = formulas.ExcelModel().loads(str(path)).finish().calculate()
     roi = sol[_key(path, "Calculation", _find(path, "Calculation", "ROI %"))].value
     assert re.search("not identified", str(roi))
@@ -261,3 +263,29 @@ def test_event_study_profile_replaces_the_window(tmp_path: Path, inputs: dict[st
         **kw,
     )
     assert changed == pytest.approx(want.roi_pct, abs=CENT)
+
+
+@pytest.mark.parametrize("months", [24, 120])
+def test_raising_the_horizon_in_excel_adds_months(
+    book: tuple[Path, Any], inputs: dict[str, Any], months: int
+) -> None:
+    """The schedule has a row for the longest horizon a spec allows (120 months), 0 beyond the Inputs
+    horizon: raising it on Inputs counts the extra months, as learnroi does with the first-year cap off."""
+    from learnroi.roi.rules import PhillipsRules
+
+    path, _ = book
+    cell = _find(path, "Inputs1", "Horizon used (months; Phillips principle 9 caps at 12)")
+    got = _recalc(book, "Inputs1", {cell: float(months)})
+    sales = inputs["sales"]
+    spec = sales.model_copy(update={"program": sales.program.model_copy(update={"horizon_months": months})})
+    want = compute_roi(
+        spec,
+        EffectInput.from_effect_result(inputs["sales_effect"]),
+        ledger=inputs["ledger"],
+        participant_time=inputs["participant_time"],
+        rules=PhillipsRules(first_year_only=False),
+        draws=200,
+    )
+    assert want.horizon_months == months
+    assert got == pytest.approx(want.roi_pct, abs=CENT)
+    assert got > inputs["sales_roi"].roi_pct + 50, "the extra months must add benefit"

@@ -184,6 +184,8 @@ def _assumptions(roi: Mapping[str, Any], spec: ProgramSpec) -> tuple[AssumptionR
         value = as_number(r.get("value"))
         if value is None:  # an infinite default (no decay) serializes as null
             continue
+        declared = spec.assumptions.get(name)
+        dist = r.get("distribution") or (declared.distribution if declared is not None else "triangular")
         rows[name] = AssumptionRow(
             name,
             value,
@@ -191,9 +193,10 @@ def _assumptions(roi: Mapping[str, Any], spec: ProgramSpec) -> tuple[AssumptionR
             as_number(r.get("high")),
             str(r.get("unit") or ""),
             str(r.get("source") or ""),
+            str(dist),
         )
     for name, a in spec.assumptions.items():
-        rows.setdefault(name, AssumptionRow(name, a.value, a.low, a.high, a.unit, a.source))
+        rows.setdefault(name, AssumptionRow(name, a.value, a.low, a.high, a.unit, a.source, a.distribution))
     return tuple(rows.values())
 
 

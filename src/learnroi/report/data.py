@@ -66,6 +66,8 @@ class AssumptionRow:
     high: float | None
     unit: str
     source: str
+    distribution: str = "triangular"
+    """How the Monte Carlo draws it: ``triangular`` (low, value, high) or ``uniform`` (low, high)."""
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ Per program an **Inputs** sheet (every assumption with its source and range, the
 the practitioner template's baseline X, post-period Y and the naive Y - X shown as a labelled contrast,
 the cost lines) and a **Calculation** sheet whose every cell is a formula over Inputs: the benefit
 schedule by month with decay and discounting, the fully loaded cost, net benefit, ROI %, BCR, payback,
-NPV and the break-even effect (docs/dev/roi-formulas.md, term by term). Then data sheets (KPIs, cohorts,
-provenance). Each formula is written with its cached value (:mod:`learnroi.report.model`) so viewers that
-do not recalculate still show the numbers.
+NPV and the break-even effect (docs/dev/roi-formulas.md, term by term), with a schedule row for each of
+the 120 months a spec allows; a **Draws** sheet (:mod:`learnroi.report.xlsx_draws`) simulates the ROI
+range live. Then data sheets (KPIs, cohorts, provenance). Each formula is written with its cached value
+(:mod:`learnroi.report.model`) so viewers that do not recalculate still show the numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from xlsxwriter.worksheet import Worksheet
 
 from learnroi.report.data import ProgramSection, ReportData
 from learnroi.report.evidence import forecast_rows
-from learnroi.report.model import ADOPTION, DISCOUNT, HALF_LIFE, REACH, ModelInputs, ModelValues, evaluate
+from learnroi.report.model import (
+    ADOPTION,
+    DISCOUNT,
+    HALF_LIFE,
+    REACH,
+    ModelInputs,
+    ModelValues,
+    decay_factors,
+    discount_factors,
+    evaluate,
+)
 from learnroi.report.tables import to_table
 from learnroi.report.xlsx_blend import write_blend, write_platform
 from learnroi.report.xlsx_common import (
@@ -30,6 +41,7 @@ from learnroi.report.xlsx_common import (
     write_summary,
     write_table,
 )
+from learnroi.report.xlsx_draws import write_draws
 
 
 def _abs(row: int, col: int) -> str:
@@ -40,12 +52,30 @@ def _ref(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{abs_cell(row, col)}"
 
 
+MAX_HORIZON = 120
+"""The longest horizon a spec allows (``ProgramInfo.horizon_months``, le=120): the schedule has this many
+rows, each weighted 0 beyond the Inputs horizon, so raising the horizon on Inputs adds months."""
+
+
+SE_LABEL = "Effect standard error (Monte Carlo)"
+
+
+def schedule_rows(horizon: int) -> int:
+    """Rows of the monthly benefit schedule: room for the longest horizon a spec allows."""
+    return max(MAX_HORIZON, horizon)
+
+
 def sheet_names(data: ReportData, p: ProgramSection) -> tuple[str, str]:
     """``Inputs``/``Calculation`` for a one-program report, else suffixed with the program's position."""
     if len(data.programs) == 1:
         return "Inputs", "Calculation"
     i = data.programs.index(p) + 1
     return f"Inputs{i}", f"Calculation{i}"
+
+
+def draws_name(data: ReportData, p: ProgramSection) -> str:
+    """``Draws`` (the workbook's own Monte Carlo) for a one-program report, else suffixed like the others."""
+    return "Draws" if len(data.programs) == 1 else f"Draws{data.programs.index(p) + 1}"
 
 
 def blend_name(data: ReportData, p: ProgramSection) -> str:
@@ -84,6 +114,13 @@ def _write_inputs(ws: Worksheet, f: Formats, p: ProgramSection, name: str) -> di
     r += 1
     ws.write(r, 0, "Horizon used (months; Phillips principle 9 caps at 12)")
     ws.write_number(r, 1, p.horizon_months, f.input)
+    ws.write(
+        r,
+        5,
+        f"After learnroi's first-year cap; up to {MAX_HORIZON} months (the Calculation schedule has a row "
+        "for each, 0 beyond this horizon).",
+        f.note,
+    )
     at["H"] = _ref(name, r, 1)
     r += 1
     ws.write(r, 0, "Evaluation window W (months at full effect)")
@@ -136,6 +173,12 @@ def _write_inputs(ws: Worksheet, f: Formats, p: ProgramSection, name: str) -> di
         ws.write(r, 4, k.unit)
         ws.write(r, 5, f"{k.direction} / per {k.per.replace('_', '-')} / rule {k.rule}")
         at["effect"], at["effect_low"], at["effect_high"] = (_ref(name, r, c) for c in (1, 2, 3))
+        if k.effect is not None and k.std_error is not None and k.std_error > 0:
+            r += 1
+            ws.write(r, 0, SE_LABEL)
+            ws.write_number(r, 1, k.std_error, f.input)
+            ws.write(r, 5, "Draws sheet: effect = estimate + SE x NORM.S.INV(u)")
+            at["effect_se"] = _ref(name, r, 1)
         if k.unit_value is not None:
             r += 1
             ws.write(r, 0, "Value of one KPI unit (custom rule)")
@@ -257,7 +300,12 @@ def _write_calculation(
         first = r + 1
         prof = k.decay_profile if k is not None else None
         h = a.get(f"a:{HALF_LIFE}")
-        for i in range(p.horizon_months):
+        hl = next((x.value for x in p.assumptions if x.name == HALF_LIFE), None)
+        rate = next((x.value for x in p.assumptions if x.name == DISCOUNT), 0.0)
+        decay = decay_factors(schedule_rows(p.horizon_months), p.window_months, hl, prof)
+        disc = discount_factors(schedule_rows(p.horizon_months), rate)
+        cum = 0.0
+        for i in range(schedule_rows(p.horizon_months)):
             r += 1
             m = i + 1
             mc = _abs(r, 0)
@@ -273,19 +321,13 @@ def _write_calculation(
                 dform = (
                     f"=IF({mc}<={a['W']},1,0.5^(({mc}-{a['W']})/{h}))" if h else f"=IF({mc}<={a['W']},1,1)"
                 )
-            ws.write_formula(r, 1, dform, f.num, v.decay[i])
-            ws.write_formula(r, 2, f"=(1+{a['a:' + DISCOUNT]})^(-{mc}/12)", f.num, v.discount[i])
-            ws.write_formula(
-                r, 3, f"=IF({mc}<={a['H']},{_abs(r, 1)}*{_abs(r, 2)},0)", f.num, v.decay[i] * v.discount[i]
-            )
-            bm = gain_val * v.values[0] * v.people * v.decay[i] * v.discount[i]
+            wt = float(decay[i] * disc[i]) if m <= p.horizon_months else 0.0
+            ws.write_formula(r, 1, dform, f.num, float(decay[i]))
+            ws.write_formula(r, 2, f"=(1+{a['a:' + DISCOUNT]})^(-{mc}/12)", f.num, float(disc[i]))
+            ws.write_formula(r, 3, f"=IF({mc}<={a['H']},{_abs(r, 1)}*{_abs(r, 2)},0)", f.num, wt)
+            bm = gain_val * v.values[0] * v.people * wt
             ws.write_formula(r, 4, f"={gain}*{value}*{people}*{_abs(r, 3)}", f.money, bm)
-            cum = (
-                gain_val
-                * v.values[0]
-                * v.people
-                * sum(x * y for x, y in zip(v.decay[: i + 1], v.discount[: i + 1], strict=True))
-            )
+            cum += bm
             ws.write_formula(
                 r, 5, f"={_abs(r, 4)}" if i == 0 else f"={_abs(r - 1, 5)}+{_abs(r, 4)}", f.money, cum
             )
@@ -396,8 +438,8 @@ def _write_forecast(ws: Worksheet, f: Formats, data: ReportData) -> None:
 
 
 def write_xlsx(data: ReportData, path: Path | str) -> Path:
-    """Write the live ROI workbook: Summary, Inputs/Calculation (and Blend, for a multi-arm program) per
-    program, KPIs, Cohorts, Forecast (when any program has one), Platform (when given), Provenance."""
+    """Write the live ROI workbook: Summary, Inputs/Calculation/Draws (and Blend, for a multi-arm program)
+    per program, KPIs, Cohorts, Forecast (when any program has one), Platform (when given), Provenance."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(out))
@@ -410,9 +452,13 @@ def write_xlsx(data: ReportData, path: Path | str) -> Path:
         ws_calc = wb.add_worksheet(cname)
         at = _write_inputs(ws_in, f, p, iname)
         cells = _write_calculation(ws_calc, f, p, at, evaluate(ModelInputs.of(p)))
+        dname = draws_name(data, p)
+        mc = write_draws(wb.add_worksheet(dname), f, p, at, cells, cname)
         if p.arms:
             write_blend(wb.add_worksheet(blend_name(data, p)), f, p, cname, cells)
-        results.append((p, {k: f"{cname}!{v}" for k, v in cells.items()}))
+        results.append(
+            (p, {k: f"{cname}!{v}" for k, v in cells.items()} | {k: f"{dname}!{v}" for k, v in mc.items()})
+        )
     write_summary(summary, f, data, results)
     kpis = wb.add_worksheet("KPIs")
     kpis.set_column(0, 8, 16)

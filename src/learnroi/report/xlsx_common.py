@@ -11,8 +11,10 @@ from learnroi.report.fmt import roi_range
 from learnroi.report.model import ModelInputs, evaluate
 from learnroi.report.tables import SUPPRESSED, Table
 from learnroi.report.view import cell as fmt_cell
+from learnroi.report.xlsx_mc import DRAWS_LABEL, simulate
 
 NOT_IDENTIFIED = "not identified"
+LEARNROI_MC = "static: learnroi's own Monte Carlo (100,000 draws by default), not recomputed by this workbook"
 
 
 class Formats:
@@ -113,12 +115,14 @@ def write_summary(
         if h is not None:
             ws.write(r, 0, "ROI range (Monte Carlo, from learnroi)")
             ws.write(r, 1, roi_range(h.roi_conf_low, h.roi_conf_high))
-            ws.write(r, 2, "static: recomputed by learnroi, not by this workbook", f.note)
+            ws.write(r, 2, LEARNROI_MC, f.note)
             r += 1
-            ws.write(r, 0, "P(ROI > 0)")
+            ws.write(r, 0, "P(ROI > 0) (from learnroi)")
             if h.p_roi_positive is not None:
                 ws.write_number(r, 1, h.p_roi_positive, f.share)
+            ws.write(r, 2, LEARNROI_MC, f.note)
             r += 1
+        r = _live_mc(ws, f, r, out, simulate(p) or (0.0, 0.0, 0.0))
         for d in p.drivers:
             ws.write(r, 0, f"Driver: {d.name}")
             ws.write(r, 2, d.text)
@@ -128,6 +132,27 @@ def write_summary(
             ws.write(r, 2, a.text)
             r += 1
         r += 1
+
+
+def _live_mc(
+    ws: Worksheet, f: Formats, r: int, out: dict[str, str], cached: tuple[float, float, float]
+) -> int:
+    """The workbook's own Monte Carlo (Draws sheet): live, follows the Inputs sheet."""
+    for (key, label, fmt), value in zip(
+        (
+            ("mc_low", "ROI % low", f.num),
+            ("mc_high", "ROI % high", f.num),
+            ("mc_p", "P(ROI > 0)", f.share),
+        ),
+        cached,
+        strict=True,
+    ):
+        if key in out:
+            ws.write(r, 0, f"{label} ({DRAWS_LABEL})")
+            ws.write_formula(r, 1, f"={out[key]}", fmt, value)
+            ws.write(r, 2, "live: the Draws sheet's 95% range and share, recalculated from Inputs", f.note)
+            r += 1
+    return r
 
 
 def write_provenance(ws: Worksheet, f: Formats, data: ReportData) -> None:
