@@ -59,7 +59,10 @@ def test_unidentified_with_a_losing_forecast_says_stop() -> None:
 def test_design_sentence_and_completion() -> None:
     assert design_sentence("randomized", 412, 6, True) == "Randomized pilot, 412 people, 6 months."
     # a time series counts months, not people
-    assert design_sentence("its", 48, 21, True) == "Interrupted time series, 48 months of data, 21 after the start."
+    assert (
+        design_sentence("its", 48, 21, True)
+        == "Interrupted time series, 48 months of data, 21 after the start."
+    )
     assert "not identified" in design_sentence("did", 10, 6, False)
     funnel = to_table([{"stage": "enrolled", "n": 200}, {"stage": "completed", "n": 150}])
     assert completion_rate(funnel) == pytest.approx(0.75)
