@@ -46,6 +46,8 @@ def _from_spec(spec: Any, kpi: str | None) -> dict[str, Any]:
             guardrails=list(pilot.guardrails),
             analysis=pilot.analysis,
         )
+        if pilot.arms:
+            out["arms"] = list(pilot.arms)
     return out
 
 
@@ -86,6 +88,21 @@ def design(
         str | None, Opt("--cluster", help="Randomize by this column (team_id, department).")
     ] = None,
     allocation: Annotated[float | None, Opt("--allocation", help="Share treated (default 0.5).")] = None,
+    arms: Annotated[
+        str | None,
+        Opt(
+            "--arms",
+            help="Multi-arm pilot: comma-separated treatment arms (e.g. digital,blended,classroom), "
+            "each compared with a shared control at the family-wise --alpha.",
+        ),
+    ] = None,
+    control_share: Annotated[
+        float | None,
+        Opt(
+            "--control-share",
+            help="With --arms: share in control (default 1 - --allocation if given, else sqrt(k)/(k+sqrt(k))).",
+        ),
+    ] = None,
     alpha: Annotated[float, Opt("--alpha", help="Two-sided significance level.")] = 0.05,
     power: Annotated[float, Opt("--power", help="Target power.")] = 0.8,
     n: Annotated[
@@ -149,6 +166,8 @@ def design(
         "measurement_months": measurement_months,
         "strata": _csv(strata),
         "guardrails": _csv(guardrails),
+        "arms": _csv(arms),
+        "control_share": control_share,
     }
     kw.update({k: v for k, v in overrides.items() if v is not None})
     if relative is not None:
@@ -163,6 +182,10 @@ def design(
             f"--design must be individual, cluster or staggered; got {kw['design']!r}",
             hint="Pass --design individual.",
         )
+    if control_share is not None and not kw.get("arms"):
+        raise UsageError("--control-share needs --arms", hint="Use --allocation for a two-arm pilot.")
+    if kw.get("arms") and control_share is None:
+        kw["control_share"] = _control_share_from_allocation(allocation, spec)
     if look:
         _look(kw["program_id"], _parse_date(as_of, "--as-of"), db, as_json)
         return
@@ -210,6 +233,15 @@ def _look(program_id: str, as_of: date | None, db: Path | None, as_json: bool) -
         )
     console.print(table)
     console.print(f"Decision: {reading.decision}", markup=False, soft_wrap=True)
+
+
+def _control_share_from_allocation(allocation: float | None, spec: Any) -> float | None:
+    """With --arms, an explicit --allocation or spec ``[pilot] allocation`` is the share *not* in control
+    (the analysis' convention), so the control share is its complement; None keeps the square-root rule."""
+    pilot = getattr(spec, "pilot", None)
+    if allocation is None and pilot is not None and "allocation" in pilot.model_fields_set:
+        allocation = pilot.allocation
+    return None if allocation is None else 1.0 - allocation
 
 
 def _parse_date(text: str | None, option: str = "--start") -> date | None:

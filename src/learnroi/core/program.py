@@ -246,6 +246,9 @@ class Pilot(_Model):
     measurement_months: int = Field(default=3, ge=1)
     guardrails: list[str] = Field(default_factory=list)
     analysis: str = "auto"
+    arms: list[str] = Field(default_factory=list)
+    """Treatment arms of a multi-arm pilot (each compared with ``control``); empty for a two-arm pilot.
+    With arms, ``allocation`` is the share of people *not* in control."""
 
 
 class ProgramSpec(_Model):

@@ -17,6 +17,7 @@ from learnroi.design.assign import (
 )
 from learnroi.design.looks import interim_reading, look_estimates
 from learnroi.design.moments import KpiMoments, estimate_icc, kpi_moments, read_kpi_history
+from learnroi.design.multiarm_power import dunnett_critical, plan_multiarm_power, sqrt_rule_control_share
 from learnroi.design.pilot import DesignOutcome, absolute_effect, design_pilot, read_eligible, record_design
 from learnroi.design.plan import (
     PilotPlan,
@@ -66,6 +67,7 @@ __all__ = [
     "design_effect",
     "design_pilot",
     "difference_in_means",
+    "dunnett_critical",
     "estimate_icc",
     "get_hypothesis",
     "interim_reading",
@@ -76,6 +78,7 @@ __all__ = [
     "make_plan",
     "mixture_tau2",
     "plan_deviations",
+    "plan_multiarm_power",
     "plan_power",
     "planned_variance",
     "power_from_std_effect",
@@ -90,6 +93,7 @@ __all__ = [
     "save_plan",
     "sequential_reject",
     "sequential_test",
+    "sqrt_rule_control_share",
     "staggered_waves",
     "suggest_status",
     "sync_spec_hypotheses",

@@ -4,6 +4,10 @@
   the first ``round(allocation * n_s)`` are treated, the fractional part rounded at random so the expected
   share is exactly ``allocation`` (Kernan et al. 1999, "Stratified randomization for clinical trials").
   Numeric stratifiers (baseline KPI, tenure) are cut into quantile bands first.
+* Multi-arm (control + k arms): within each stratum the control gets its share (random rounding) and the
+  rest are dealt to the k arms in turn from a random starting arm, so arms differ by at most one person
+  per stratum (permuted blocks, Kernan et al. 1999); the default control share is Dunnett's (1955)
+  square-root rule. Balance is reported for each arm against control.
 * Cluster randomization: the same routine on clusters (teams), each cluster's people inherit its arm
   (Donner & Klar 2000).
 * Staggered roll-out: units (departments) in seeded random order, spread over waves round-robin within
@@ -16,6 +20,7 @@ Frames come out in the ``design/assignments.csv`` / ``design/waves.csv`` layouts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from learnroi.core.errors import DataError, SpecError
+from learnroi.design.multiarm_power import CONTROL, check_arms
 
 ASSIGNMENT_COLUMNS = ["program_id", "employee_id", "arm", "stratum", "cluster_id", "assigned_date"]
 WAVE_COLUMNS = ["program_id", "unit_type", "unit_id", "wave", "start_date"]
@@ -74,6 +80,23 @@ def randomize(strata: pd.Series, *, allocation: float, rng: np.random.Generator)
     return np.asarray(rank <= n_treat)
 
 
+def randomize_arms(
+    strata: pd.Series, *, control_share: float, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Blocked multi-arm randomization: an arm code per row, 0 = control, 1..k = the arms.
+
+    Within each stratum, a seeded random order; the first ``control_share * n_s`` (random rounding) go to
+    control and the rest to arms ``1..k`` in turn from a random first arm, so arm sizes differ by <= 1.
+    """
+    control = randomize(strata, allocation=control_share, rng=rng)
+    key = rng.random(len(strata))
+    frame = pd.DataFrame({"s": strata.to_numpy(), "key": np.where(control, np.inf, key)})
+    pos = frame.groupby("s")["key"].rank(method="first").to_numpy().astype(np.int64) - 1
+    labels, codes = np.unique(frame["s"].to_numpy(), return_inverse=True)
+    offset = rng.integers(0, k, len(labels))[codes]
+    return np.where(control, 0, (pos + offset) % k + 1)
+
+
 @dataclass(frozen=True)
 class Assignment:
     """Who is in which arm (``assignments``, data-layout columns) and the balance of that assignment."""
@@ -83,16 +106,18 @@ class Assignment:
     balance: BalanceReport
     seed: int
     method: str
+    arms: tuple[str, ...] = ()
+    """Treatment-arm labels of a multi-arm assignment (empty for treatment/control)."""
 
     def tidy(self) -> pd.DataFrame:
         return self.assignments.copy()
 
     def summary(self) -> str:
         a = self.assignments
-        counts = a["arm"].value_counts()
+        counts = self.n_per_arm
         lines = [
             f"{self.program_id}: {self.method}, seed {self.seed}",
-            f"  {int(counts.get('treatment', 0)):,} treatment, {int(counts.get('control', 0)):,} control, "
+            "  " + ", ".join(f"{n:,} {arm}" for arm, n in counts.items()) + ", "
             f"{a['stratum'].nunique()} strata"
             + (f", {a['cluster_id'].nunique()} clusters" if a["cluster_id"].notna().any() else ""),
             self.balance.summary(),
@@ -105,10 +130,19 @@ class Assignment:
             "program_id": self.program_id,
             "seed": self.seed,
             "method": self.method,
-            "n_treatment": int((a["arm"] == "treatment").sum()),
-            "n_control": int((a["arm"] == "control").sum()),
+            "n_treatment": int((a["arm"] != CONTROL).sum()),
+            "n_control": int((a["arm"] == CONTROL).sum()),
+            "n_per_arm": self.n_per_arm,
             "balance": self.balance.to_dict(),
         }
+
+    @property
+    def n_per_arm(self) -> dict[str, int]:
+        """People per arm, control first, then the arms in the order given (``treatment`` for two arms)."""
+        counts = self.assignments["arm"].value_counts()
+        order = [CONTROL] + [str(x) for x in pd.unique(self.assignments["arm"]) if x != CONTROL]
+        order = [CONTROL, *self.arms] if self.arms else order
+        return {arm: int(counts.get(arm, 0)) for arm in order}
 
 
 @dataclass(frozen=True)
@@ -134,7 +168,9 @@ class BalanceReport:
         worst = self.table.iloc[int(np.argmax(self.table["smd"].abs().to_numpy()))]
         verdict = "balanced" if self.balanced else "IMBALANCED"
         return (
-            f"  balance: {verdict}; largest |SMD| {self.max_abs_smd:.3f} ({worst['covariate']}"
+            f"  balance: {verdict}; largest |SMD| {self.max_abs_smd:.3f} ("
+            + (f"{worst['arm']} vs control, " if "arm" in self.table.columns else "")
+            + f"{worst['covariate']}"
             + (f" = {worst['level']}" if isinstance(worst["level"], str) and worst["level"] else "")
             + f"), threshold {SMD_THRESHOLD}"
         )
@@ -194,12 +230,18 @@ def assign_units(
     bins: int = 4,
     assigned_date: date | None = None,
     balance_on: list[str] | None = None,
+    arms: Sequence[str] | None = None,
+    control_share: float | None = None,
 ) -> Assignment:
     """Randomize people (``employee_id`` rows) to treatment/control, stratified and optionally by cluster.
 
     With ``cluster`` (e.g. ``team_id``) whole clusters are randomized, stratified by each cluster's most
-    common stratum. The same inputs and seed always give the same assignment.
+    common stratum. The same inputs and seed always give the same assignment. ``arms`` (two or more
+    labels, e.g. ``("digital", "blended", "classroom")``) randomizes to ``control`` + those arms instead,
+    ``control_share`` in control (default: the square-root rule) and ``allocation`` ignored.
     """
+    multi = arms is not None and len([a for a in arms if a.strip() and a.strip() != CONTROL]) > 1
+    labels, share = check_arms(arms, control_share) if multi and arms is not None else ((), 0.0)
     strata = list(strata or [])
     if "employee_id" not in units.columns or units.empty:
         raise DataError(
@@ -216,8 +258,14 @@ def assign_units(
     rng = np.random.default_rng(seed)
     units = units.sort_values("employee_id", kind="stable").reset_index(drop=True)
     label = _strata_labels(units, strata, bins)
+
+    def draw(strata_labels: pd.Series) -> np.ndarray:
+        if multi:
+            return randomize_arms(strata_labels, control_share=share, k=len(labels), rng=rng)
+        return randomize(strata_labels, allocation=allocation, rng=rng).astype(np.int64)
+
     if cluster is None:
-        treated = randomize(label, allocation=allocation, rng=rng)
+        code = draw(label)
         cluster_id: pd.Series = pd.Series(pd.NA, index=units.index, dtype="string")
         method = "stratified randomization" if strata else "complete randomization"
     else:
@@ -228,24 +276,41 @@ def assign_units(
             )
         per = pd.DataFrame({"c": units[cluster].astype(str), "s": label})
         cl = per.groupby("c")["s"].agg(lambda s: s.value_counts().index[0]).sort_index()
-        arm_c = pd.Series(randomize(cl, allocation=allocation, rng=rng), index=cl.index)
-        treated = arm_c.reindex(per["c"]).to_numpy()
+        arm_c = pd.Series(draw(cl), index=cl.index)
+        code = arm_c.reindex(per["c"]).to_numpy()
         label = per["c"].map(cl)
         cluster_id = per["c"].astype("string")
         method = f"cluster randomization by {cluster}" + (" (stratified)" if strata else "")
+    if multi:
+        method = f"{method} to control + {len(labels)} arms (control share {share:.1%})"
+    names = np.array([CONTROL, *labels] if multi else [CONTROL, "treatment"], dtype=object)
     when = assigned_date or date.today()
     frame = pd.DataFrame(
         {
             "program_id": program_id,
             "employee_id": units["employee_id"].astype(str),
-            "arm": np.where(treated, "treatment", "control"),
+            "arm": names[code],
             "stratum": label.astype(str).to_numpy(),
             "cluster_id": cluster_id.to_numpy(),
             "assigned_date": when.isoformat(),
         }
     )[ASSIGNMENT_COLUMNS]
     cov = balance_on if balance_on is not None else list(strata)
-    return Assignment(program_id, frame, balance_report(units, treated, cov), seed, method)
+    if not multi:
+        return Assignment(program_id, frame, balance_report(units, code == 1, cov), seed, method)
+    return Assignment(program_id, frame, _arm_balance(units, code, labels, cov), seed, method, labels)
+
+
+def _arm_balance(
+    units: pd.DataFrame, code: np.ndarray, labels: tuple[str, ...], cov: list[str]
+) -> BalanceReport:
+    """Balance of each arm against control (Austin 2009 SMDs), one block of rows per arm."""
+    tables = []
+    for j, arm in enumerate(labels, start=1):
+        keep = (code == 0) | (code == j)
+        table = balance_report(units[keep], code[keep] == j, cov).table
+        tables.append(table.assign(arm=arm)[["arm", *table.columns]])
+    return BalanceReport(pd.concat(tables, ignore_index=True))
 
 
 def staggered_waves(

@@ -145,6 +145,9 @@ class PilotSettings:
     n_waves: int = 3
     spec_hash: str | None = None
     today: date | None = None
+    arms: tuple[str, ...] = ()
+    """Treatment-arm labels of a multi-arm pilot (control + these); empty for a two-arm pilot."""
+    control_share: float | None = None
 
 
 @dataclass
@@ -165,7 +168,7 @@ def design_pilot(store: Store, *, spec: Any = None, **settings: Any) -> DesignOu
     ``out_dir`` and records them in the store (a ``design`` ingest batch). ``spec`` (a ProgramSpec) has
     its hypotheses registered.
     """
-    for key in ("strata", "guardrails"):
+    for key in ("strata", "guardrails", "arms"):
         settings[key] = tuple(settings.get(key) or ())
     cfg = PilotSettings(**settings)
     sizing = _size(store.con, cfg)  # every check on the inputs happens before anything is written
@@ -240,6 +243,8 @@ def _size(con: Any, cfg: PilotSettings) -> _Sizing:
         alpha=cfg.alpha,
         power=cfg.power,
         n_available=n_av,
+        arms=cfg.arms or None,
+        control_share=cfg.control_share,
         advice_context={
             "window_sd": moments.window_table(12)
             if moments is not None and cfg.sd is None and not cross
@@ -247,6 +252,10 @@ def _size(con: Any, cfg: PilotSettings) -> _Sizing:
             "measurement_months": cfg.measurement_months,
         },
     )
+    if cfg.design == "staggered" and cfg.arms:
+        raise SpecError(
+            "a staggered roll-out has no arms", hint="Drop --arms, or use --design individual or cluster."
+        )
     if cfg.design == "staggered":
         notes.append(
             "Staggered roll-out: power is approximated by a cluster-randomized two-arm comparison "
@@ -311,6 +320,8 @@ def _assign(cfg: PilotSettings, sz: _Sizing) -> tuple[Assignment | None, pd.Data
         cluster=sz.cluster,
         assigned_date=when,
         balance_on=[c for c in ("department", "role", "tenure_band", "baseline_kpi") if c in units_b],
+        arms=cfg.arms or None,
+        control_share=cfg.control_share,
     )
     return assignment, None, [write_design_csv(assignment.assignments, cfg.out_dir, "assignments")]
 
@@ -320,10 +331,10 @@ def _store_plan(
 ) -> PilotPlan:
     """Build the dated plan from the settings and the sizing, and store it as the next version."""
     result = sz.result
-    n_plan = (result.n_required, result.n_treatment, result.n_control)
+    n_plan = (result.n_required, result.n_required - result.n_control, result.n_control)
     if assignment is not None:
         arms = assignment.assignments["arm"]
-        n_plan = (len(arms), int((arms == "treatment").sum()), int((arms == "control").sum()))
+        n_plan = (len(arms), int((arms != "control").sum()), int((arms == "control").sum()))
     staggered = cfg.design == "staggered"
     assert cfg.start is not None
     plan = make_plan(
@@ -339,7 +350,7 @@ def _store_plan(
         unit="department" if staggered else ("team" if sz.cluster else "employee"),
         cluster=sz.cluster,
         strata=cfg.strata,
-        allocation=cfg.allocation,
+        allocation=result.allocation,
         alpha=cfg.alpha,
         target_power=cfg.power,
         assumed_effect=result.effect,

@@ -11,12 +11,15 @@ standardized effect and two sample sizes; the tests check these functions agains
 * cluster randomization: the variance inflated by the design effect ``1 + (m - 1) ICC`` (Donner & Klar
   2000, eq. 3.4), with ``(1 + cv**2) m`` in place of ``m`` for unequal clusters (Eldridge et al. 2006), and
   the t degrees of freedom counted in clusters;
-* unequal allocation: a share ``allocation`` of units treated, ``n1 = allocation * n``.
+* unequal allocation: a share ``allocation`` of units treated, ``n1 = allocation * n``;
+* several treatment arms against one control (``arms``): Dunnett's many-to-one critical value and the
+  square-root allocation rule, in :mod:`learnroi.design.multiarm_power`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -146,6 +149,16 @@ class PowerResult:
     detectable: bool
     advice: tuple[str, ...] = ()
     method: str = ""
+    arms: tuple[str, ...] = ()
+    """Treatment-arm labels of a multi-arm pilot (empty for two arms); ``n_treatment`` is then per arm."""
+    control_share: float | None = None
+
+    @property
+    def n_per_arm(self) -> dict[str, int]:
+        """People per arm, control first (``treatment``/``control`` for a two-arm pilot)."""
+        if not self.arms:
+            return {"control": self.n_control, "treatment": self.n_treatment}
+        return {"control": self.n_control, **dict.fromkeys(self.arms, self.n_treatment)}
 
     def tidy(self) -> pd.DataFrame:
         rows = [
@@ -162,6 +175,7 @@ class PowerResult:
             ("n_required", self.n_required),
             ("n_treatment", self.n_treatment),
             ("n_control", self.n_control),
+            *((f"n_{a}", self.n_treatment) for a in self.arms),
             ("clusters_required", self.clusters_required),
             ("n_available", self.n_available),
             ("power_available", self.power_available),
@@ -176,7 +190,13 @@ class PowerResult:
         lines = [
             f"{self.kpi} ({self.kind}): assumed effect {self.effect:,.4g} on a baseline of {self.baseline:,.4g}",
             f"  {self.method}",
-            f"  needs {self.n_required:,} people ({self.n_treatment:,} treated, {self.n_control:,} control)"
+            f"  needs {self.n_required:,} people ("
+            + (
+                ", ".join(f"{n:,} {a}" for a, n in self.n_per_arm.items())
+                if self.arms
+                else f"{self.n_treatment:,} treated, {self.n_control:,} control"
+            )
+            + ")"
             + (f" in {self.clusters_required:,} clusters" if self.clusters_required else "")
             + f" for {self.target_power:.0%} power at alpha {self.alpha:g}",
         ]
@@ -194,6 +214,8 @@ class PowerResult:
     def to_dict(self) -> dict[str, Any]:
         out = {f: json_safe(getattr(self, f)) for f in self.__dataclass_fields__}
         out["advice"] = list(self.advice)
+        out["arms"] = list(self.arms)
+        out["n_per_arm"] = self.n_per_arm
         return out
 
 
@@ -269,6 +291,8 @@ def plan_power(
     power: float = 0.8,
     n_available: int | None = None,
     advice_context: dict[str, Any] | None = None,
+    arms: Sequence[str] | None = None,
+    control_share: float | None = None,
 ) -> PowerResult:
     """Size a two-arm pilot: required n, power and MDE at ``n_available``, and advice when it falls short.
 
@@ -276,7 +300,30 @@ def plan_power(
     correlation used for CUPED (0 for no covariate). Mean KPIs use the t-test, proportions the normal test.
     ``advice_context`` may carry ``{"window_sd": {months: (sd, rho)}}`` from :class:`KpiMoments` so the
     advice can say which longer measurement window would be enough.
+
+    ``arms`` (two or more treatment-arm labels) sizes a multi-arm pilot instead: every arm against one
+    control at the family-wise ``alpha``, with ``control_share`` (default: the square-root rule) of the
+    units in control; ``allocation`` is then ignored (see :func:`plan_multiarm_power`).
     """
+    if arms is not None and len([a for a in arms if a.strip() and a.strip() != "control"]) > 1:
+        from learnroi.design.multiarm_power import plan_multiarm_power  # local: it builds on this module
+
+        return plan_multiarm_power(
+            kpi=kpi,
+            kind=kind,
+            effect=effect,
+            baseline=baseline,
+            arms=arms,
+            sd=sd,
+            rho=rho,
+            icc=icc,
+            cluster_size=cluster_size,
+            cluster_cv=cluster_cv,
+            control_share=control_share,
+            alpha=alpha,
+            power=power,
+            n_available=n_available,
+        )
     _check(allocation, alpha, rho, icc)
     if not 0 < power < 1:
         raise SpecError(f"power must be in (0, 1); got {power}", hint="Use e.g. --power 0.8.")

@@ -246,6 +246,7 @@ status = "piloting"
 [pilot]
 unit = "employee"
 allocation = 0.75
+arms = ["digital", "blended", "classroom"]
 strata = ["department"]
 baseline_months = 6
 measurement_months = 6
