@@ -37,6 +37,7 @@ from learnroi.report.xlsx_common import (
     NOT_IDENTIFIED,
     Formats,
     abs_cell,
+    write_evidence,
     write_provenance,
     write_summary,
     write_table,
@@ -439,7 +440,9 @@ def _write_forecast(ws: Worksheet, f: Formats, data: ReportData) -> None:
 
 def write_xlsx(data: ReportData, path: Path | str) -> Path:
     """Write the live ROI workbook: Summary, Inputs/Calculation/Draws (and Blend, for a multi-arm program)
-    per program, KPIs, Cohorts, Forecast (when any program has one), Platform (when given), Provenance."""
+    per program, KPIs (with content effectiveness and the modality mix), Cohorts, Evidence (the chain of
+    evidence, surveys, qualitative notes), Forecast (when any program has one), Platform (when given),
+    Provenance."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(out))
@@ -470,12 +473,17 @@ def write_xlsx(data: ReportData, path: Path | str) -> Path:
         rk = write_table(kpis, f, rk + 1, "Funnel", p.funnel)
         rk = write_table(kpis, f, rk, "Competency (pre / post)", p.competency)
         rk = write_table(kpis, f, rk, "KPIs", p.kpi_table)
+        if p.content:
+            rk = write_table(kpis, f, rk, "Content effectiveness (update first: rank 1)", p.content)
+        if p.modality:
+            rk = write_table(kpis, f, rk, "Modality mix (observational association)", p.modality)
         cohorts.write(rc, 0, p.name, f.title)
         rc = write_table(cohorts, f, rc + 1, "Cohorts", p.cohorts)
         if p.roi_cohorts:
             rc = write_table(cohorts, f, rc, "ROI per cohort (from learnroi, static)", p.roi_cohorts)
         if p.roi_years:
             rc = write_table(cohorts, f, rc, "ROI per program year (from learnroi, static)", p.roi_years)
+    write_evidence(wb.add_worksheet("Evidence"), f, data)
     if any(p.forecast for p in data.programs):
         _write_forecast(wb.add_worksheet("Forecast"), f, data)
     if data.platform is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -167,3 +169,21 @@ def write_provenance(ws: Worksheet, f: Formats, data: ReportData) -> None:
         ws.write_row(r, 0, [f"spec SHA-256: {pid}", h])
         r += 1
     write_table(ws, f, r + 1, "Ingest batches", data.provenance.ingest_batches)
+
+
+def write_evidence(ws: Worksheet, f: Formats, data: ReportData) -> None:
+    """Per program: the chain of evidence (levels 1-5 with their strength), the survey summaries behind
+    levels 1 and 3, and the qualitative notes (never monetized). Static values from learnroi."""
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 8, 22)
+    r = 0
+    for p in data.programs:
+        ws.write(r, 0, p.name, f.title)
+        chain = tuple(asdict(link) for link in p.evidence)
+        r = write_table(ws, f, r + 1, "Chain of evidence (Kirkpatrick levels 1-4, Phillips level 5)", chain)
+        if p.reaction:
+            r = write_table(ws, f, r, "Level 1: reaction survey", p.reaction)
+        if p.application:
+            r = write_table(ws, f, r, "Level 3: application (manager ratings)", p.application)
+        if p.qualitative:
+            r = write_table(ws, f, r, "Qualitative evidence (not monetized)", p.qualitative)
