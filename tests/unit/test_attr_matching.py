@@ -9,16 +9,14 @@ import statsmodels.api as sm
 
 from learnroi.attribution.matching import (
     aipw,
-    balance,
     design_matrix,
     fit_propensity,
     ipw,
     match_att,
     matched_cohort,
     nearest_neighbor_match,
-    overlap,
-    trim_mask,
 )
+from learnroi.attribution.overlap import balance, overlap, trim_mask
 from learnroi.core.errors import LearnroiError
 
 

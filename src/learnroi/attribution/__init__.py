@@ -12,17 +12,15 @@ from learnroi.attribution.estimates import estimate_isolation, estimates_from_fr
 from learnroi.attribution.its import its, segmented_regression
 from learnroi.attribution.matching import (
     aipw,
-    balance,
     fit_propensity,
     ipw,
     match_att,
     matched_cohort,
     nearest_neighbor_match,
-    overlap,
-    trim_mask,
 )
 from learnroi.attribution.mediation import mediation
 from learnroi.attribution.multiarm import multiarm
+from learnroi.attribution.overlap import balance, overlap, trim_mask
 from learnroi.attribution.randomized import (
     crossover_check,
     cuped,

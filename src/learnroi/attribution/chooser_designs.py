@@ -17,7 +17,8 @@ import pandas as pd
 from learnroi.attribution.did import did_2x2
 from learnroi.attribution.estimates import estimates_from_frame
 from learnroi.attribution.its import MIN_PRE, its, month_index
-from learnroi.attribution.matching import design_matrix, fit_propensity, matched_cohort, overlap
+from learnroi.attribution.matching import design_matrix, fit_propensity, matched_cohort
+from learnroi.attribution.overlap import overlap
 from learnroi.attribution.randomized import (
     crossover_check,
     cuped,
