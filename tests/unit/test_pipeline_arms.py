@@ -187,6 +187,10 @@ def test_per_arm_effect_cost_and_roi_match_hand_computation(store: Store, tmp_pa
         cost = OWN[a] + SHARED / 3 + PER_ARM * HOURS[a] * RATE
         benefit = -SHIFT[a] * VALUE * PER_ARM * 12
         assert t.loc[a, "cost"] == pytest.approx(cost, rel=1e-12)
+        # the parts the workbook's Blend sheet splits: own lines, share of the shared lines, learners' time
+        assert t.loc[a, "cost_arm"] == pytest.approx(OWN[a], rel=1e-12)
+        assert t.loc[a, "cost_shared"] == pytest.approx(SHARED / 3, rel=1e-12)
+        assert t.loc[a, "cost_participant_time"] == pytest.approx(PER_ARM * HOURS[a] * RATE, rel=1e-12)
         assert t.loc[a, "cost_per_learner"] == pytest.approx(cost / PER_ARM, rel=1e-12)
         assert t.loc[a, "benefit"] == pytest.approx(benefit, rel=1e-9)
         assert t.loc[a, "roi_pct"] == pytest.approx((benefit - cost) / cost * 100, rel=1e-9)

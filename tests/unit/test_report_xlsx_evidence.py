@@ -41,4 +41,7 @@ def test_evidence_and_content_sheets(tmp_path: Path) -> None:
     # the 3-learner social module is suppressed in the report data: the workbook writes no numbers for it
     social = next(r for r in p.content if r.get("module_id") == "sb-social-1")
     assert social.get("reach") is None
+    rows = [row for row in wb["KPIs"].iter_rows(values_only=True) if "sb-social-1" in row]
+    assert rows
+    assert all(not isinstance(v, int | float) or isinstance(v, bool) for row in rows for v in row), rows
     wb.close()

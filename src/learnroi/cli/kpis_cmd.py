@@ -157,7 +157,7 @@ def _print_content(result: ContentTable) -> None:
             else:
                 sup = (rec["program_id"], rec["course_id"], rec["module_id"], key) in hidden_cells
                 cells.append("hidden" if sup else _content_cell(key, rec[key]))
-        table.add_row(*cells) if one is not None else table.add_row(str(rec["program_id"]), *cells)
+        table.add_row(*(cells if one is not None else [str(rec["program_id"]), *cells]))
     console.print(table)
     console.print(
         f"hidden: suppressed, fewer than {result.min_cell} people (or hidden so that a suppressed cell cannot be "

@@ -31,6 +31,7 @@ from learnroi.store import Store
 ARM_COLUMNS = [
     "arm", "n", "effect", "std_error", "conf_low", "conf_high", "p_adjusted", "cost", "cost_per_learner",
     "benefit", "roi_pct", "roi_conf_low", "roi_conf_high", "p_roi_positive",
+    "cost_arm", "cost_shared", "cost_participant_time",
 ]  # fmt: skip
 """The columns of :meth:`ArmAnalysis.tidy` (docs/dev/blended-contract.md §5)."""
 
@@ -64,7 +65,8 @@ class ArmAnalysis:
         row: dict[str, Any] = {
             "arm": a.arm, "n": a.n, "effect": c["estimate"], "std_error": c["std_error"],
             "conf_low": c["conf_low"], "conf_high": c["conf_high"], "p_adjusted": c["p_value_holm"],
-            "cost": a.cost, "cost_per_learner": a.cost_per_learner,
+            "cost": a.cost, "cost_per_learner": a.cost_per_learner, "cost_arm": a.cost_arm,
+            "cost_shared": a.cost_shared, "cost_participant_time": a.cost_participant_time,
         }  # fmt: skip
         for k in ("benefit", "roi_pct", "roi_conf_low", "roi_conf_high", "p_roi_positive"):
             row[k] = getattr(r, k) if r is not None else None

@@ -109,33 +109,14 @@ def _optional(make: Callable[[], T]) -> T | None:
         return None
 
 
-def _shared_cost(store: Store, spec: ProgramSpec) -> float:
-    """The lines every arm shares (contract §4): ledger lines without an arm plus the spec's fixed lines."""
-    ledger = store.con.execute("SELECT * FROM cost_ledger WHERE program_id = ?", [spec.id]).df()
-    if "arm" in ledger.columns:
-        tag = ledger["arm"].astype(object).where(ledger["arm"].notna(), "").astype(str).str.strip()
-        ledger = ledger[tag == ""]
-    fixed = sum(c.amount for c in spec.costs if not c.prorate_over_users)
-    return float(pd.to_numeric(ledger["amount"], errors="coerce").sum()) + fixed
-
-
 def _arms(store: Store, spec: ProgramSpec, draws: int) -> pd.DataFrame | None:
-    """The per-arm frame (contract §5) with the control's size first and, when every arm has an ROI, the
-    cost parts the workbook's Blend sheet splits: the arm's share of the shared lines, its learners' time
-    and the rest (its own lines). None unless the pilot has several arms and its checks pass."""
+    """The per-arm frame (contract §5, with the cost parts the workbook's Blend sheet splits: the arm's share
+    of the shared lines, its learners' time and the rest) and the control's size first. None unless the
+    pilot has several arms and its checks pass."""
     analysis = _optional(lambda: analyze_arms(store, spec, draws=draws))
     if analysis is None or not analysis.identified:
         return None
     frame = analysis.tidy()
-    if all(a.roi is not None for a in analysis.arms):
-        shared = _shared_cost(store, spec)
-        by_arm = {a.arm: a for a in analysis.arms}
-        frame["cost_shared"] = [shared * by_arm[a].share for a in frame["arm"]]
-        frame["cost_participant_time"] = [
-            float(by_arm[a].roi.cost_breakdown.get("participant_time", 0.0))  # type: ignore[union-attr]
-            for a in frame["arm"]
-        ]
-        frame["cost_arm"] = frame["cost"] - frame["cost_shared"] - frame["cost_participant_time"]
     n = assigned_counts(store, spec.id)
     control = pd.DataFrame([{"arm": analysis.reference, "n": n.get(analysis.reference)}])
     return pd.concat([control, frame], ignore_index=True)

@@ -13,7 +13,7 @@ from learnroi.report.blend import (
     best_arm,
     stance_counts,
 )
-from learnroi.report.data import ProgramSection
+from learnroi.report.data import ProgramSection, as_number
 from learnroi.report.tables import SUPPRESSED, Record, Table
 
 SUPP = "suppressed"
@@ -260,7 +260,7 @@ def has_blend(p: ProgramSection) -> bool:
     """Show the blend panel when there is something to choose between: arms (or their retention), a ranked
     module, or more than one modality. A single-modality program with no module checks (an e-learning
     compliance course) has no blend to optimize."""
-    ranked = any(r.get("rank") is not None and r.get("rank") == r.get("rank") for r in p.content)
+    ranked = any(as_number(r.get("rank")) is not None for r in p.content)
     modalities = {r.get("modality") for r in p.modality if r.get("modality")}
     return bool(p.arms or p.retention or ranked or len(modalities) > 1)
 

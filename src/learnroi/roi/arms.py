@@ -44,6 +44,12 @@ class ArmRoi:
     cost_per_learner: float | None
     roi: RoiResult | None
     """None when the KPI is not monetized (the cost is still counted)."""
+    cost_shared: float = 0.0
+    """The arm's share of the shared lines: share x (ledger lines without an arm + the spec's fixed lines)."""
+    cost_participant_time: float = 0.0
+    """The arm's learners' time at their loaded hourly rates."""
+    cost_arm: float = 0.0
+    """The rest: the arm's own ledger lines and its prorated spec lines (cost - shared - time)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +58,9 @@ class ArmRoi:
             "share": self.share,
             "cost": self.cost,
             "cost_per_learner": self.cost_per_learner,
+            "cost_shared": self.cost_shared,
+            "cost_participant_time": self.cost_participant_time,
+            "cost_arm": self.cost_arm,
             "roi": self.roi.to_dict() if self.roi is not None else None,
         }
 
@@ -68,20 +77,35 @@ def arm_shares(n: Mapping[str, int], control: str = CONTROL) -> dict[str, float]
     return {a: v / total for a, v in arms.items()}
 
 
+def _program_lines(ledger: Any, spec: ProgramSpec) -> tuple[pd.DataFrame, pd.Series]:
+    """The program's ledger lines and each line's arm (None for a shared line)."""
+    df = as_pandas(ledger, "cost ledger")
+    if "program_id" in df.columns:
+        df = df[df["program_id"].astype(str) == spec.id]
+    return df, _arm_tags(df)
+
+
 def arm_ledger(ledger: Any | None, spec: ProgramSpec, arm: str, share: float) -> pd.DataFrame | None:
     """The arm's ledger: its own lines (``arm`` = the arm) and the shared lines (no arm) times ``share``.
     Lines of other arms (including the control) are left out; a ledger without an ``arm`` column is
     all shared."""
     if ledger is None:
         return None
-    df = as_pandas(ledger, "cost ledger")
-    if "program_id" in df.columns:
-        df = df[df["program_id"].astype(str) == spec.id]
-    tag = _arm_tags(df)
+    df, tag = _program_lines(ledger, spec)
     own = df[tag == arm]
     shared = df[tag.isna()]
     shared = shared.assign(amount=pd.to_numeric(shared["amount"], errors="coerce") * share)
     return pd.concat([own, shared], ignore_index=True)
+
+
+def _shared_amount(ledger: Any | None, spec: ProgramSpec, share: float) -> float:
+    """The arm's part of what every arm shares: ``share`` x (the ledger lines without an arm + the spec's
+    fixed, not prorated, cost lines)."""
+    lines = 0.0
+    if ledger is not None:
+        df, tag = _program_lines(ledger, spec)
+        lines = float(pd.to_numeric(df.loc[tag.isna(), "amount"], errors="coerce").fillna(0.0).sum())
+    return share * (lines + sum(c.amount for c in spec.costs if not c.prorate_over_users))
 
 
 def _arm_tags(df: pd.DataFrame) -> pd.Series:
@@ -154,7 +178,21 @@ def roi_by_arm(
                 seed=seed, rules=rules, level=level,
             )  # fmt: skip
         per = cost / learners if cost > 0 and learners > 0 and math.isfinite(cost) else None
-        out.append(ArmRoi(arm, int(n[arm]), share, cost, per, roi))
+        shared_cost = _shared_amount(ledger, spec, share)
+        time_cost = float(model.by_category(float(n[arm])).get("participant_time", 0.0))
+        out.append(
+            ArmRoi(
+                arm,
+                int(n[arm]),
+                share,
+                cost,
+                per,
+                roi,
+                shared_cost,
+                time_cost,
+                cost - shared_cost - time_cost,
+            )
+        )
     return tuple(out)
 
 
