@@ -4,7 +4,8 @@ xAPI JSON-lines throughput. Each measurement runs in its own process so peak RSS
     .venv/bin/python benchmarks/bench_ingest.py --rows 10000000 --statements 1000000
 
 ``--memory 768MB`` (repeatable) adds a learnroi run with that DuckDB cap; ``--statements 0`` skips xAPI;
-``--repeat N`` alternates bare and learnroi N times and keeps each one's fastest run (the machine is
+``--fallbacks`` adds the general path (direct load off) and a copy of the file with one refused row in
+the middle (the direct load stops there and the general path runs); ``--repeat N`` alternates bare and learnroi N times and keeps each one's fastest run (the machine is
 shared: the minimum is the least disturbed); ``--dir DIR`` keeps the generated files there (else a
 temporary folder). CPU seconds (user + system of the child, all threads) are printed beside wall time:
 unlike wall time they barely move with other jobs' load.
@@ -69,8 +70,15 @@ def _child(mode: str, path: str, db: str) -> None:
     else:
         from learnroi.store import Store, ingest
 
+        if mode == "general":  # what a re-ingest, a messy file or --pseudonymize takes
+            ingest_module, direct = sys.modules["learnroi.store.ingest"], sys.modules["learnroi.store.direct"]
+
+            def never(*args: object, **kwargs: object) -> object:
+                raise direct.NotDirect("benchmark: general path")
+
+            ingest_module.direct_unit = never  # type: ignore[attr-defined]
         with Store.open(db) as store:
-            r = ingest(store, "xapi" if mode == "xapi" else "lms", [Path(path)])
+            r = ingest(store, "xapi" if mode == "xapi" else "lms", [Path(path)], max_quarantine=0.5)
             rows = r.loaded
     secs = time.perf_counter() - t0
     use = resource.getrusage(resource.RUSAGE_SELF)
@@ -113,6 +121,11 @@ def main() -> None:
         help="LEARNROI_INGEST_MEMORY for an extra learnroi run on the same file (repeatable, e.g. 768MB)",
     )
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument(
+        "--fallbacks",
+        action="store_true",
+        help="also time the general path (direct load off) and a copy with one refused row mid-file",
+    )
     ap.add_argument("--dir", help="folder for the generated files (kept); default: a temporary folder")
     ap.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "DB"))
     args = ap.parse_args()
@@ -163,6 +176,25 @@ def _bench(args: argparse.Namespace, tmp: Path) -> None:
         print(
             f"  learnroi, LEARNROI_INGEST_MEMORY={cap}: {o['seconds']:.1f} s ({o['cpu']:.1f} CPU s), peak "
             f"{o['peak_mb']:.0f} MB ({o['seconds'] / bare['seconds']:.2f}x)"
+        )
+    if args.fallbacks:
+        g = _run("general", csv, tmp / "store.duckdb")
+        print(
+            f"  general path (direct load off):  {g['seconds']:.1f} s ({g['cpu']:.1f} CPU s), peak "
+            f"{g['peak_mb']:.0f} MB ({g['seconds'] / bare['seconds']:.2f}x)"
+        )
+        messy = tmp / f"messy{args.rows}.csv"
+        if not messy.exists():
+            bad = "EVBAD,p1@acme.example,sales-skills,c1,m1,launched,not-a-time,,,,,\n"
+            with csv.open(encoding="utf-8") as src, messy.open("w", encoding="utf-8") as out:
+                for i, line in enumerate(src):
+                    if i == args.rows // 2 + 1:
+                        out.write(bad)
+                    out.write(line)
+        m = _run("lms", messy, tmp / "store.duckdb")
+        print(
+            f"  one refused row mid-file:        {m['seconds']:.1f} s ({m['cpu']:.1f} CPU s), peak "
+            f"{m['peak_mb']:.0f} MB ({m['seconds'] / bare['seconds']:.2f}x; loaded {int(m['rows']):,})"
         )
     if args.statements <= 0:
         return

@@ -181,10 +181,17 @@ def test_undo_from_the_cli(clean: tuple[Path, dict[str, int]], tmp_path: Path) -
         assert store.con.execute("SELECT count(*) FROM employees").fetchone() == (0,)
 
 
+@pytest.mark.parametrize("path", ["direct", "general"])
 def test_killed_inside_the_write_transaction_leaves_the_store_as_before(
-    clean: tuple[Path, dict[str, int]], tmp_path: Path
+    clean: tuple[Path, dict[str, int]], tmp_path: Path, path: str
 ) -> None:
+    """Both write paths: a clean export is loaded directly; one refused row sends it the general way."""
     root, _ = clean
+    events = root / "lms" / "events.csv"
+    if path == "general":
+        events = tmp_path / "events.csv"
+        text = (root / "lms" / "events.csv").read_text(encoding="utf-8")
+        events.write_text(text + text.splitlines()[1].replace("T", "X", 1) + "\n", encoding="utf-8")
     db = tmp_path / "k.duckdb"
     with Store.open(db) as store:
         from learnroi.store import ingest
@@ -196,10 +203,10 @@ def test_killed_inside_the_write_transaction_leaves_the_store_as_before(
     flag = tmp_path / "paused"
     script = (
         "import sys; from learnroi.store import Store, ingest\n"
-        "with Store.open(sys.argv[1]) as s: ingest(s, 'lms', [sys.argv[2]])\n"
+        "with Store.open(sys.argv[1]) as s: ingest(s, 'lms', [sys.argv[2]], max_quarantine=0.5)\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(db), str(root / "lms" / "events.csv")],
+        [sys.executable, "-c", script, str(db), str(events)],
         env={**os.environ, PAUSE_ENV: str(flag)},
     )
     try:
@@ -220,6 +227,7 @@ def test_killed_inside_the_write_transaction_leaves_the_store_as_before(
         assert after == before
         from learnroi.store import ingest
 
-        r = ingest(store, "lms", [root / "lms" / "events.csv"])
+        r = ingest(store, "lms", [events], max_quarantine=0.5)
         assert r.loaded > 0
+        assert r.quarantined == (path == "general")
         assert r.batch_id is not None

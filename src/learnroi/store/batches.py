@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from learnroi.core.errors import UsageError
 from learnroi.sources.schema import TABLES
 from learnroi.store.db import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def list_batches(store: Store) -> list[BatchInfo]:
 
 
 def batches_frame(store: Store) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame([b.to_dict() for b in list_batches(store)])
 
 

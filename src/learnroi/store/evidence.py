@@ -14,8 +14,7 @@ import hashlib
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from learnroi.core.errors import DataError
 from learnroi.core.options import EvidenceAuthorRole, EvidenceSource, Stance, choices
@@ -23,6 +22,9 @@ from learnroi.sources.mapping import Mapping
 from learnroi.sources.schema import EVIDENCE
 from learnroi.store.db import Store
 from learnroi.store.ingest import ingest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE = "cli: evidence add"
 """The batch source (and file label) of notes added from the command line."""

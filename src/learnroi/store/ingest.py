@@ -11,6 +11,7 @@ import os
 import time
 import zoneinfo
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,10 +21,12 @@ from learnroi.core.errors import DataError, UsageError
 from learnroi.core.options import INGEST_ORDER, IngestKind, check_option
 from learnroi.sources.identity import key_fingerprint, load_key
 from learnroi.sources.mapping import Mapping, load_mapping
-from learnroi.sources.readers import describe
+from learnroi.sources.readers import RawFile, describe
 from learnroi.store.db import Store
+from learnroi.store.direct import NotDirect, direct_unit
 from learnroi.store.merge import BatchContext, Prepared, drop_prepared, merge_prepared
 from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
+from learnroi.store.rowhash import ensure_row_hashes
 from learnroi.store.units import LrsPull, prepare_lrs, prepare_unit, save_cursor
 
 Progress = Callable[[str, int, int], None]
@@ -119,6 +122,7 @@ def ingest(
     tz_name = _check_tz(tz)
     base_mapping = _resolve_mapping(mapping)
     key = _pseudonym_key(store, pseudonymize)
+    ensure_row_hashes(store.con)
     urls = [str(p) for p in paths if str(p).startswith(("http://", "https://"))]
     if urls and (kind != "xapi" or len(paths) != 1):
         raise UsageError(
@@ -126,6 +130,75 @@ def ingest(
         )
     files = [Path(p) for p in paths] if not urls else []
     units = [(f, describe(f, base_mapping.encoding)) for f in files]
+    # the files' SHA-256 (lineage) on a thread of its own while DuckDB reads them (hashlib frees the GIL)
+    pool = ThreadPoolExecutor(max_workers=1)
+    digests = {f: pool.submit(file_sha256, f) for f in files}
+    source = "; ".join(urls or [str(f) for f in files])
+    previous_limit = _limit_memory(store)
+    try:
+        if (
+            not urls
+            and kind != "xapi"
+            and key is None
+            and base_mapping.unpivot is None
+            and units
+            and all(raw.format == "csv" for _, raws in units for raw in raws)
+            and not _read_before(store, [raw.label for _, raws in units for raw in raws])
+        ):
+            try:
+                ctx = BatchContext(store.con, 0, kind, key)
+                return _direct_batch(
+                    store, ctx, units, digests, base_mapping, infer, tz_name, source, max_quarantine, progress
+                )
+            except NotDirect:  # rolled back: the general path decides row by row
+                pass
+        return _general_batch(
+            store,
+            kind,
+            units,
+            digests,
+            urls,
+            base_mapping,
+            infer,
+            tz_name,
+            key,
+            since,
+            source,
+            max_quarantine,
+            progress,
+        )
+    finally:
+        pool.shutdown(cancel_futures=True)
+        store.con.execute(f"SET memory_limit = '{previous_limit}'")
+
+
+def _read_before(store: Store, labels: list[str]) -> bool:
+    """A file of this batch was loaded before (a re-ingest, or a newer export under the same name): its keys
+    are likely stored, where the direct load would only give up after reading it once."""
+    row = store.con.execute(
+        "SELECT count(*) FROM batch_files f JOIN batches b USING (batch_id) WHERE b.undone_at IS NULL "
+        "AND list_contains(?, f.file)",
+        [labels],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _general_batch(
+    store: Store,
+    kind: str,
+    units: list[tuple[Path, list[RawFile]]],
+    digests: dict[Path, Future[str]],
+    urls: list[str],
+    base_mapping: Mapping,
+    infer: bool,
+    tz_name: str | None,
+    key: bytes | None,
+    since: str | None,
+    source: str,
+    max_quarantine: float,
+    progress: Progress | None,
+) -> IngestResult:
+    """Every unit typed and checked into temp tables first, then merged row by row in one transaction."""
     con = store.con
     ctx = BatchContext(con, 0, kind, key)
     prepared: list[Prepared] = []
@@ -133,7 +206,6 @@ def ingest(
     notes: list[str] = []
     pull: LrsPull | None = None
     total = sum(len(u) for _, u in units) or 1
-    previous_limit = _limit_memory(store)
     try:
         # Reading, typing and checking touch only temp tables: done before the write transaction, whose
         # scans of temp tables created inside it ran on one thread (benchmarks/README.md "ingest").
@@ -141,7 +213,7 @@ def ingest(
             pull = prepare_lrs(store, ctx, urls[0], since, tz_name, notes, 0)
             prepared.append(pull.prepared)
         for path, raws in units:
-            digest = file_sha256(path)
+            digest = digests[path].result()
             for raw in raws:
                 if progress:
                     progress(f"reading {raw.label}", len(prepared), total)
@@ -150,32 +222,81 @@ def ingest(
                         store, ctx, raw, kind, base_mapping, infer, tz_name, digest, proposals, len(prepared)
                     )
                 )
-        source = "; ".join(urls or [str(f) for f in files])
-        result = _write_batch(
-            store, ctx, prepared, pull, source, base_mapping, proposals, notes, max_quarantine, progress
+        return _write_batch(
+            store,
+            ctx,
+            lambda: _merge_all(ctx, prepared, pull, store, progress),
+            source,
+            base_mapping,
+            proposals,
+            notes,
+            max_quarantine,
         )
     finally:
         for p in prepared:
             drop_prepared(con, p)
-        con.execute(f"SET memory_limit = '{previous_limit}'")
-    return result
+
+
+def _direct_batch(
+    store: Store,
+    ctx: BatchContext,
+    units: list[tuple[Path, list[RawFile]]],
+    digests: dict[Path, Future[str]],
+    m: Mapping,
+    infer: bool,
+    tz: str | None,
+    source: str,
+    max_quarantine: float,
+    progress: Progress | None,
+) -> IngestResult:
+    """Clean CSVs straight into the store (:mod:`learnroi.store.direct`); raises NotDirect, rolled back."""
+    total = sum(len(u) for _, u in units) or 1
+    proposals: list[str] = []
+
+    def load() -> list[FileCounts]:
+        counts: list[FileCounts] = []
+        for path, raws in units:
+            for raw in raws:
+                if progress:
+                    progress(f"loading {raw.label}", len(counts), total)
+                counts.append(
+                    direct_unit(
+                        store, ctx, raw, ctx.kind, m, infer, tz, digests[path], proposals, len(counts)
+                    )
+                )
+        if progress:
+            progress("loaded", total, total)
+        return counts
+
+    return _write_batch(store, ctx, load, source, m, proposals, [], max_quarantine)
+
+
+def _merge_all(
+    ctx: BatchContext, prepared: list[Prepared], pull: LrsPull | None, store: Store, progress: Progress | None
+) -> list[FileCounts]:
+    total = len(prepared) or 1
+    counts: list[FileCounts] = []
+    for i, p in enumerate(prepared):
+        counts.append(merge_prepared(ctx, p))
+        if progress:
+            progress(f"merged {p.label}", total if i == len(prepared) - 1 else total - 1, total)
+    if pull is not None:
+        save_cursor(store, pull)
+    return counts
 
 
 def _write_batch(
     store: Store,
     ctx: BatchContext,
-    prepared: list[Prepared],
-    pull: LrsPull | None,
+    merge_all: Callable[[], list[FileCounts]],
     source: str,
     m: Mapping,
     proposals: list[str],
     notes: list[str],
     max_quarantine: float,
-    progress: Progress | None,
 ) -> IngestResult:
-    """The batch's one write transaction: merge every prepared unit, check, record, commit."""
+    """The batch's one write transaction: merge every unit, check, record, commit."""
     con = store.con
-    total = len(prepared) or 1
     con.execute("BEGIN TRANSACTION")
     try:
         row = con.execute("SELECT nextval('batch_id_seq')").fetchone()
@@ -186,13 +307,7 @@ def _write_batch(
             [ctx.batch_id, ctx.kind, source, _now(), ctx.key is not None, m.name],
         )
         con.execute("CREATE OR REPLACE TEMP TABLE _batch_ids (identity_key VARCHAR)")
-        counts: list[FileCounts] = []
-        for i, p in enumerate(prepared):
-            counts.append(merge_prepared(ctx, p))
-            if progress:
-                progress(f"merged {p.label}", total if i == len(prepared) - 1 else total - 1, total)
-        if pull is not None:
-            save_cursor(store, pull)
+        counts = merge_all()
         examples = [
             QuarantineRecord(str(r[0]), r[1], r[2], r[3], str(r[4]))
             for r in con.execute(

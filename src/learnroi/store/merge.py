@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import duckdb
-import pyarrow as pa
 
 from learnroi.core.errors import DataError
 from learnroi.sources.canonical import canonical_sql
@@ -24,11 +23,29 @@ from learnroi.sources.mapping import Mapping
 from learnroi.sources.readers import ROW_FROM_ROWID, Staged, drop_lazy_rejects, ident, sql_str
 from learnroi.sources.schema import TableSpec
 from learnroi.store.result import FileCounts
+from learnroi.store.rowhash import content_columns, hash_sql, same_values, staged_hashes, value_sql
 
 HIST_EXTRAS: dict[str, tuple[str, ...]] = {
     "employees": ("_sha1_key",),
     "lms_events": ("learner_key", "source", "registration", "verb", "activity_id", "success", "completion"),
+    "attendance": ("learner_key",),
 }
+"""Stored columns beyond the canonical ones (``learner_key`` is in the key: hashes are recomputed from it)."""
+STORED_AS: dict[str, dict[str, str]] = {
+    "lms_events": {
+        "learner_email": "CASE WHEN learner_email = learner_key THEN NULL WHEN learner_email IS NULL THEN '' "
+        "ELSE learner_email END"
+    },
+}
+"""How a column is written when it differs from its canonical value: an LMS event's email is stored only
+when it differs from ``learner_key`` (the view restores it: ``nullif(coalesce(email, key), '')``). At 10M
+events the repeated column was 7 % of the ingest's CPU (benchmarks/README.md "ingest")."""
+
+
+def stored_select(spec: TableSpec, cols: list[str]) -> str:
+    """The SELECT list writing ``cols`` into ``hist_<spec>`` (see :data:`STORED_AS`)."""
+    forms = STORED_AS.get(spec.name, {})
+    return ", ".join(forms.get(c, ident(c)) for c in cols)
 
 
 class Restage(Exception):
@@ -51,23 +68,6 @@ class BatchContext:
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
-
-
-def _hash_expr(spec: TableSpec, cols: tuple[str, ...]) -> str:
-    """128-bit MD5 of the columns' values, each written in a stable, cheap text form (integers for
-    timestamps and rounded numbers: formatting doubles and timestamps as text is the slow part)."""
-    parts = []
-    for c in cols:
-        kind = "string" if c == "learner_key" else spec.type_of(c)
-        v = ident(c)
-        if kind == "float":
-            v = f"coalesce(CAST(TRY_CAST(round({v} * 1000000) AS HUGEINT) AS VARCHAR), CAST({v} AS VARCHAR))"
-        elif kind == "timestamp":
-            v = f"epoch_us({v})"
-        elif spec.identities.get(c) == "employee":
-            v = f"lower({v})"
-        parts.append(f"coalesce(CAST({v} AS VARCHAR), chr(0))")
-    return f"md5_number(concat_ws(chr(31), {', '.join(parts)}))"
 
 
 def missing_columns_error(staged: Staged, spec: TableSpec, absent: tuple[str, ...], m: Mapping) -> DataError:
@@ -130,16 +130,12 @@ def prepare_staged(
     plan = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr, tz, raw_exprs, extras)
     if plan.absent_required:
         raise missing_columns_error(staged, spec, plan.absent_required, m)
-    hash_cols = spec.hash_columns or spec.column_names
     extra = ""
     if spec.name == "employees":
         extra = ", CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"
     good, q = f"_good{n}", f"_q{n}"
     # one pass: typed values, refusal reasons, natural-key and content hashes (re-hashed after pseudonyms)
-    typed_sql = (
-        f"CREATE OR REPLACE TEMP TABLE {good} AS SELECT *, {_hash_expr(spec, spec.key)} AS _key, "
-        f"{_hash_expr(spec, hash_cols)} AS _hash{extra} FROM ({plan.sql})"
-    )
+    typed_sql = f"CREATE OR REPLACE TEMP TABLE {good} AS {staged_hashes(spec, plan.sql, extra)}"
     if staged.lazy_rejects:
         try:
             _in_file_order(con, typed_sql)
@@ -164,11 +160,11 @@ def prepare_staged(
     if ctx.key:
         _pseudonymize_good(ctx, spec, good)
         con.execute(
-            f"UPDATE {good} SET _key = {_hash_expr(spec, spec.key)}, _hash = {_hash_expr(spec, hash_cols)}"
+            f"UPDATE {good} SET _key = {hash_sql(spec, spec.key)}, _hash = {hash_sql(spec, content_columns(spec))}"
         )
         _pseudonymize_quarantine(ctx, q)
     # xAPI statements may still take an attempt number from stored LMS rows: de-duplicated after that
-    in_file_dups = 0 if voiders else _dedupe_in_file(con, good, q)
+    in_file_dups = 0 if voiders else _dedupe_in_file(con, spec, good, q, staged.raw.label)
     return Prepared(
         staged.raw.label,
         spec,
@@ -188,7 +184,7 @@ def merge_prepared(ctx: BatchContext, p: Prepared) -> FileCounts:
     skipped = p.skipped
     superseded = _match_attempts(ctx, spec, good, bool(p.voiders)) if spec.name == "lms_events" else 0
     if p.voiders:
-        skipped += _dedupe_in_file(con, good, p.q)
+        skipped += _dedupe_in_file(con, spec, good, p.q, p.label)
     quarantined = _flush_quarantine(ctx, p)
     hist = f"hist_{spec.name}"
     n_good = _count(con, f"SELECT count(*) FROM {good}")
@@ -207,6 +203,8 @@ def merge_prepared(ctx: BatchContext, p: Prepared) -> FileCounts:
         )
         same = _count(con, "SELECT count(*) FROM _cmp WHERE status = 'skip'")
         updated = _count(con, "SELECT count(*) FROM _cmp WHERE status = 'update'")
+        if same or updated:
+            _verify_stored(con, spec, good, hist, p.label)
         if updated:
             con.execute(
                 f"UPDATE {hist} SET _superseded_by = {ctx.batch_id} WHERE _superseded_by IS NULL "
@@ -219,7 +217,8 @@ def merge_prepared(ctx: BatchContext, p: Prepared) -> FileCounts:
             )
     cols = [*spec.column_names, *HIST_EXTRAS.get(spec.name, ())]
     present = {str(r[0]) for r in con.execute(f"DESCRIBE {good}").fetchall()}
-    col_sql = ", ".join(ident(c) for c in cols if c in present)
+    kept = [c for c in cols if c in present]
+    col_sql = ", ".join(ident(c) for c in kept)
     loaded = n_good - same
     if loaded:
         # the physical order of hist rows carries no meaning (_file, _row keep the lineage): an unordered
@@ -227,9 +226,10 @@ def merge_prepared(ctx: BatchContext, p: Prepared) -> FileCounts:
         _unordered(
             con,
             f"INSERT INTO {hist} ({col_sql}, _key, _hash, _batch_id, _superseded_by, _file, _row) "
-            f"SELECT {col_sql}, _key, _hash, {ctx.batch_id}, NULL, {sql_str(p.label)}, {p.row_column} FROM {source}",
+            f"SELECT {stored_select(spec, kept)}, _key, _hash, {ctx.batch_id}, NULL, {sql_str(p.label)}, "
+            f"{p.row_column} FROM {source}",
         )
-    _track_identities(ctx, spec, source)
+    track_identities(ctx, spec, source)
     con.execute("DROP TABLE IF EXISTS _cmp")
     voided = _apply_voids(ctx, p.voiders) if p.voiders else 0
     skipped += same
@@ -308,8 +308,8 @@ def _match_attempts(ctx: BatchContext, spec: TableSpec, good: str, from_xapi: bo
         if _count(con, "SELECT count(*) FROM _fill"):
             con.execute(f"UPDATE {good} SET attempt = f.attempt FROM _fill f WHERE {good}._row = f._row")
             con.execute(
-                f"UPDATE {good} SET _key = {_hash_expr(spec, spec.key)}, "
-                f"_hash = {_hash_expr(spec, spec.hash_columns or spec.column_names)} "
+                f"UPDATE {good} SET _key = {hash_sql(spec, spec.key)}, "
+                f"_hash = {hash_sql(spec, content_columns(spec))} "
                 "WHERE _row IN (SELECT _row FROM _fill)"
             )
         con.execute("DROP TABLE _fill")
@@ -345,12 +345,44 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, staged: Staged, good: st
     )
 
 
-def _dedupe_in_file(con: duckdb.DuckDBPyConnection, good: str, q: str) -> int:
+def _collision(label: str) -> DataError:
+    return DataError(
+        "two different rows got the same 128-bit row hash (a hash collision); nothing was loaded",
+        where=label,
+        hint="This is expected less than once in 10^12 files: please report it with the file. Splitting "
+        "the file or re-ordering its columns does not help; the rows themselves collide.",
+    )
+
+
+def _verify_stored(con: duckdb.DuckDBPyConnection, spec: TableSpec, good: str, hist: str, label: str) -> None:
+    """Rows matched to stored versions by ``_key`` (and called unchanged by ``_hash``) agree on the values."""
+    differs = (
+        f"NOT ({same_values(spec, spec.key, 'g', 'h')}) OR "
+        f"(h._hash = g._hash AND NOT ({same_values(spec, content_columns(spec), 'g', 'h')}))"
+    )
+    if con.execute(
+        f"SELECT 1 FROM _cmp c JOIN {good} g USING (_row) JOIN {hist} h ON h._key = c._key WHERE {differs} LIMIT 1"
+    ).fetchall():
+        raise _collision(label)
+
+
+def _dedupe_in_file(con: duckdb.DuckDBPyConnection, spec: TableSpec, good: str, q: str, label: str) -> int:
     """Exact repeats of a row in the same file are skipped; conflicting repeats keep the later row and
     quarantine the earlier ones (nothing is dropped silently). Returns the exact repeats."""
     # a grouped probe that stops at the first repeated key: parallel, unlike count(DISTINCT)
     if not con.execute(f"SELECT 1 FROM {good} GROUP BY _key HAVING count(*) > 1 LIMIT 1").fetchall():
         return 0
+    key_row = ", ".join(value_sql(spec, c) for c in spec.key)
+    content_row = ", ".join(value_sql(spec, c) for c in content_columns(spec))
+    if (
+        con.execute(
+            f"SELECT 1 FROM {good} GROUP BY _key HAVING count(DISTINCT row({key_row})) > 1 LIMIT 1"
+        ).fetchall()
+        or con.execute(
+            f"SELECT 1 FROM {good} GROUP BY _key, _hash HAVING count(DISTINCT row({content_row})) > 1 LIMIT 1"
+        ).fetchall()
+    ):
+        raise _collision(label)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _dup AS SELECT _row, _key, _hash, "
         "row_number() OVER (PARTITION BY _key, _hash ORDER BY _row) AS n_same, "
@@ -401,6 +433,8 @@ def _pseudonymize_quarantine(ctx: BatchContext, q: str) -> None:
 
 
 def _register_map(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[str, str]) -> None:
+    import pyarrow as pa  # only when pseudonymizing: keeps `import learnroi.store` light
+
     con.register(
         name,
         pa.table(
@@ -432,7 +466,7 @@ def _pseudonymize_good(ctx: BatchContext, spec: TableSpec, good: str) -> None:
         con.execute(f"UPDATE {good} SET learner_email = learner_key")
 
 
-def _track_identities(ctx: BatchContext, spec: TableSpec, source: str) -> None:
+def track_identities(ctx: BatchContext, spec: TableSpec, source: str) -> None:
     """Remember this batch's identities (for the match rate); HRIS rows define identities, not use them."""
     if spec.name == "employees":
         return

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class IngestResult:
 
     def tidy(self) -> pd.DataFrame:
         """One row per file."""
+        import pandas as pd
+
         return pd.DataFrame([asdict(f) for f in self.files])
 
     def to_dict(self) -> dict[str, Any]:

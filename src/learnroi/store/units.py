@@ -41,7 +41,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _choose_table(
+def choose_table(
     kind: str, staged: Staged, m: Mapping, infer: bool, samples: Callable[[], dict[str, list[str]]]
 ) -> tuple[TableSpec, Mapping]:
 
@@ -80,7 +80,7 @@ def _choose_table(
     raise missing_columns_error(staged, best, absent, m)
 
 
-def _samples(store: Store, staged: Staged) -> Callable[[], dict[str, list[str]]]:
+def samples(store: Store, staged: Staged) -> Callable[[], dict[str, list[str]]]:
     def get() -> dict[str, list[str]]:
         cols = [c for c in staged.header if c != "j"]
         if not cols:
@@ -150,7 +150,7 @@ def _prepare_table(
     proposals: list[str],
     n: int,
 ) -> Prepared:
-    spec, used = _choose_table(kind, staged, m, infer, _samples(store, staged))
+    spec, used = choose_table(kind, staged, m, infer, samples(store, staged))
     if used is not m:
         proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
     extras = {"source": "'lms'"} if spec.name == "lms_events" else {}
