@@ -142,9 +142,9 @@ def test_xlsx_streams_in_batches_and_keeps_row_numbers(
     name gets a suffix, and a bad cell in the second batch is quarantined at its sheet row."""
     import xlsxwriter
 
-    from learnroi.sources import readers
+    from learnroi.sources import xlsx
 
-    monkeypatch.setattr(readers, "XLSX_BATCH", 3)
+    monkeypatch.setattr(xlsx, "XLSX_BATCH", 3)
     path = tmp_path / "kpis.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Jan")

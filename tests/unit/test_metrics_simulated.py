@@ -26,7 +26,7 @@ EMPLOYEES = 1000
 def company(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from learnroi.simulate.company import simulate_company
     from learnroi.store import Store
-    from learnroi.store.ingest import ingest_all
+    from learnroi.store.folder import ingest_all
 
     root = tmp_path_factory.mktemp("sim")
     data, db = root / "data", root / "learnroi.duckdb"
@@ -108,7 +108,7 @@ def test_messy_company_says_who_is_left_out(tmp_path: Path) -> None:
     from learnroi.simulate.company import simulate_company
     from learnroi.simulate.lms import n_contractors
     from learnroi.store import Store
-    from learnroi.store.ingest import ingest_all
+    from learnroi.store.folder import ingest_all
 
     data, db = tmp_path / "data", tmp_path / "learnroi.duckdb"
     simulate_company(data, employees=EMPLOYEES, seed=SEED, messy=True)

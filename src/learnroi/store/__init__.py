@@ -9,7 +9,8 @@ from __future__ import annotations
 from learnroi.store.batches import BatchInfo, UndoResult, batches_frame, list_batches, undo
 from learnroi.store.db import Migration, Store, apply_migrations, discover_migrations
 from learnroi.store.evidence import add_evidence, list_evidence
-from learnroi.store.ingest import PAUSE_ENV, ingest, ingest_all
+from learnroi.store.folder import ingest_all
+from learnroi.store.ingest import PAUSE_ENV, ingest
 from learnroi.store.result import FileCounts, IngestResult, QuarantineRecord
 
 __all__ = [

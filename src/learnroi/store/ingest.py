@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from learnroi.core.errors import DataError, UsageError
-from learnroi.core.options import INGEST_ORDER, IngestKind, check_option
+from learnroi.core.options import IngestKind, check_option
 from learnroi.sources.identity import key_fingerprint, load_key
 from learnroi.sources.mapping import Mapping, load_mapping
 from learnroi.sources.readers import RawFile, describe
@@ -460,54 +460,3 @@ def _pause_for_kill_test() -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and Path(flag).exists():
         time.sleep(0.05)
-
-
-def ingest_all(
-    store: Store,
-    folder: str | Path,
-    *,
-    tz: str | None = None,
-    max_quarantine: float = 0.01,
-    pseudonymize: bool = False,
-    progress: Progress | None = None,
-) -> list[IngestResult]:
-    """Ingest a folder laid out as ``learnroi simulate`` writes it, kinds in dependency order."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise DataError(
-            "not a folder", where=str(root), hint="Pass the folder `learnroi simulate --out DIR` wrote (DIR)."
-        )
-    results: list[IngestResult] = []
-    for kind in INGEST_ORDER:
-        sub = root / kind
-        if not sub.is_dir():
-            continue
-        found = sorted(
-            p
-            for p in sub.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in _DATA_SUFFIXES
-        )
-        if kind == "lms":  # the catalog before the events that refer to it
-            found.sort(key=lambda p: (not p.name.startswith("catalog"), p.name))
-        if found:
-            results.append(
-                ingest(
-                    store,
-                    kind,
-                    found,
-                    tz=tz,
-                    max_quarantine=max_quarantine,
-                    pseudonymize=pseudonymize,
-                    progress=progress,
-                )
-            )
-    if not results:
-        raise DataError(
-            "no data files found",
-            where=str(root),
-            hint="Expect sub-folders hris/ design/ lms/ xapi/ performance/ costs/ surveys/ (see docs/reference/data-layout.md).",
-        )
-    return results
-
-
-_DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".json", ".jsonl", ".ndjson"}
