@@ -105,12 +105,10 @@ def direct_unit(
             f"CASE WHEN _bad OR _skip IS NOT NULL THEN error({sql_str(_REFUSED_MARK)}) END, "
             f"{sql_str(raw.label)}, NULL FROM ({staged_hashes(spec, plan.sql, extra)})"
         )
-    except duckdb.Error as exc:
+    except duckdb.Error as exc:  # the transaction is aborted: no more SQL (the setting too) before ROLLBACK
         if _REFUSED_MARK in str(exc):
             raise NotDirect("refused or skipped rows") from None
-        raise NotDirect(
-            f"streamed read failed: {exc}"
-        ) from None  # (the setting waits: no SQL until ROLLBACK)
+        raise NotDirect(f"streamed read failed: {exc}") from None
     con.execute(f"SET preserve_insertion_order = {before}")
     if drop_lazy_rejects(con, staged):
         raise NotDirect("lines DuckDB could not split")
