@@ -220,3 +220,19 @@ def test_a_hash_collision_is_refused_never_merged(tmp_path: Path, monkeypatch: p
         with pytest.raises(DataError, match="hash collision"):
             ingest(s, "lms", [_file(tmp_path / "b.csv", same_learner[1:2])])
         assert s.con.execute("SELECT count(*) FROM hist_lms_events").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("data", "counts"),
+    [
+        ([_row(1) + ",surplus"], (1, 0, 1)),  # the sniffer would take the one data row's width
+        ([_row(i) + "," for i in range(12)], (12, 12, 0)),  # a trailing delimiter on every row
+        ([_row(i) for i in range(5)] + ['EV99,"p1@acme.example,unterminated'], (6, 5, 1)),
+    ],
+)
+def test_the_header_line_decides_the_layout(
+    tmp_path: Path, data: list[str], counts: tuple[int, int, int]
+) -> None:
+    with _store(tmp_path, "s") as s:
+        r = ingest(s, "lms", [_file(tmp_path / "events.csv", data)], max_quarantine=1.0)
+        assert (r.rows_read, r.loaded, r.quarantined) == counts

@@ -5,7 +5,7 @@ CSV/XLSX data row, JSON-lines line, JSON-array item) and a rejects table (``_row
 rows that could not even be split into columns (a CSV line with too many fields, a line that is not
 JSON). Readers run SQL on a connection they are handed (DuckDB as an engine: streaming ``read_csv`` /
 ``read_parquet``); they never persist anything. Encodings: UTF-8 (with or without BOM), UTF-16 (BOM)
-and Latin-1 are read natively by DuckDB; the delimiter is the header line's (:func:`header_delimiter`),
+and Latin-1 are read natively by DuckDB; the delimiter and columns are the header line's (:mod:`learnroi.sources.csvhead`),
 quoting is DuckDB's sniffer's. XLSX is read with python-calamine, row batches at a time
 (:mod:`learnroi.sources.xlsx`); JSON arrays are streamed by DuckDB's ``read_json_objects``.
 """
@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from learnroi.core.errors import DataError
+from learnroi.sources.csvhead import header_delimiter, header_names
 
 FileFormat = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
 ROW_FROM_ROWID = "CAST(NULL AS BIGINT)"
@@ -183,7 +184,7 @@ def lazy_csv(
     """The CSV as a subquery read straight into the typing query (no staging copy), or None when even
     the header cannot be sniffed (then :func:`stage` reports the problem)."""
     src = sql_str(str(raw.path))
-    opts = _csv_options(raw, delimiter)
+    opts = _csv_options(con, raw, delimiter)
     try:
         cols = con.execute(f"DESCRIBE SELECT * FROM read_csv({src}, {opts})").fetchall()
     except duckdb.Error:
@@ -217,42 +218,29 @@ def drop_lazy_rejects(con: duckdb.DuckDBPyConnection, staged: Staged) -> int:
     return int(row[0]) if row else 0
 
 
-def _csv_options(raw: RawFile, delimiter: str | None) -> str:
+def _csv_options(con: duckdb.DuckDBPyConnection, raw: RawFile, delimiter: str | None) -> str:
     opts = [
         "all_varchar = true",
         "header = true",
         f"encoding = {sql_str(raw.encoding)}",
         "null_padding = false",
     ]
-    delimiter = delimiter or header_delimiter(raw)
+    delimiter = delimiter or header_delimiter(raw.path, raw.encoding)
     if delimiter:
         opts.append(f"delim = {sql_str(delimiter)}")
-    return ", ".join(opts)
-
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def header_delimiter(raw: RawFile) -> str | None:
-    """The header line's delimiter (the most frequent of , ; tab | outside quotes), or None.
-
-    Given to DuckDB explicitly: its sniffer weighs every sampled line, and a single ragged row (two cells
-    too many) made it read a 60-row export as one column, refusing the whole file instead of one row.
-    """
-    try:
-        with raw.path.open("r", encoding=raw.encoding, errors="replace", newline="") as fh:
-            line = fh.readline(1 << 16)
-    except (OSError, LookupError):
-        return None
-    counts = dict.fromkeys(_DELIMITERS, 0)
-    quoted = False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in counts:
-            counts[ch] += 1
-    best = max(_DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else None
+    base = ", ".join(opts)
+    names = header_names(raw.path, raw.encoding, delimiter)
+    if len(names) > 1:
+        try:
+            sniffed = len(
+                con.execute(f"DESCRIBE SELECT * FROM read_csv({sql_str(str(raw.path))}, {base})").fetchall()
+            )
+        except duckdb.Error:
+            sniffed = 0
+        if sniffed != len(names):  # the sniffer took a ragged data row for the layout: the header decides
+            cols = ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names)
+            base += f", columns = {{{cols}}}"
+    return base
 
 
 def _stage_csv(
@@ -268,7 +256,7 @@ def _stage_csv(
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT row_number() OVER () AS _row, * "
-            f"FROM read_csv({src}, {_csv_options(raw, delimiter)}, parallel = {str(parallel).lower()}, "
+            f"FROM read_csv({src}, {_csv_options(con, raw, delimiter)}, parallel = {str(parallel).lower()}, "
             f"store_rejects = true, rejects_table = {sql_str(rej_t)}, rejects_scan = {sql_str(rej_s)})"
         )
     except duckdb.Error as exc:
