@@ -134,9 +134,9 @@ def test_overlapping_export_takes_the_general_path_and_supersedes(tmp_path: Path
         newer = [_row(i) for i in range(30, 60)]
         newer[0] = newer[0].replace(",post,1,90", ",post,1,999")  # row 30: a corrected duration
         r = ingest(s, "lms", [_file(tmp_path / "feb.csv", newer)])
-        assert spy == ["direct", "keys already stored"]
+        assert spy == ["direct", "the first rows repeat stored keys"]  # known from its first rows
         again = ingest(s, "lms", [tmp_path / "jan.csv"])  # a file read before goes the general way at once
-        assert spy == ["direct", "keys already stored"]
+        assert spy == ["direct", "the first rows repeat stored keys"]
         assert again.no_changes
         assert (r.loaded, r.skipped, r.superseded) == (21, 9, 1)
         assert s.con.execute("SELECT count(*) FROM lms_events").fetchone() == (60,)
@@ -236,3 +236,17 @@ def test_the_header_line_decides_the_layout(
     with _store(tmp_path, "s") as s:
         r = ingest(s, "lms", [_file(tmp_path / "events.csv", data)], max_quarantine=1.0)
         assert (r.rows_read, r.loaded, r.quarantined) == counts
+
+
+def test_stored_keys_after_the_first_rows_are_found_after_the_insert(
+    tmp_path: Path, spy: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DIRECT, "HEAD_PROBE", 10)  # the probe reads 10 rows: the repeat is at row 31
+    with _store(tmp_path, "s") as s:
+        spy.clear()
+        ingest(s, "lms", [_file(tmp_path / "a.csv", [_row(i) for i in range(5)])])
+        late = [_row(i) for i in range(100, 130)] + [_row(2)]  # one stored key, at the end
+        r = ingest(s, "lms", [_file(tmp_path / "b.csv", late)])
+        assert spy == ["direct", "keys already stored"]
+        assert (r.rows_read, r.loaded, r.skipped) == (31, 30, 1)
+        assert s.con.execute("SELECT count(*) FROM lms_events").fetchone() == (35,)

@@ -6,6 +6,8 @@ memory cap the temp table spills to disk: at 10M rows the insert from it cost ha
 typing (benchmarks/README.md "ingest"). Most large exports are clean and new, so the direct load tries the
 cheap plan first and checks afterwards, inside the same transaction:
 
+0. when the table has rows, type the file's first :data:`HEAD_PROBE` rows only: if they repeat stored
+   keys (an overlapping export), give up before reading the rest;
 1. insert every typed row in file order, stopping at the first refused or skipped row;
 2. number the rows from their rowids (filled in file order, checked contiguous);
 3. give up — :class:`NotDirect`, the caller rolls back and takes the general path — when anything needs
@@ -41,6 +43,10 @@ from learnroi.store.units import choose_table, samples
 _REFUSED_MARK = "learnroi: a refused row ends the direct load"
 """The first refused or skipped row stops the insert at once (DuckDB's ``error()``): a messy file wastes
 only the part read before it, then takes the general path."""
+
+
+HEAD_PROBE = 10_000
+"""Rows read first to see whether the file repeats stored keys (then the general path at once)."""
 
 
 class NotDirect(Exception):
@@ -93,7 +99,10 @@ def direct_unit(
     if spec.name == "employees":
         cols.append("_sha1_key")
         extra = ", CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"
-    present = _output_columns(con, staged_hashes(spec, plan.sql, extra))
+    typed = staged_hashes(spec, plan.sql, extra)
+    if had_rows and _head_repeats_stored_keys(con, typed, hist):
+        raise NotDirect("the first rows repeat stored keys")
+    present = _output_columns(con, typed)
     kept = [c for c in cols if c in present]
     col_sql = ", ".join(ident(c) for c in kept)
     before = _setting(con)
@@ -103,7 +112,7 @@ def direct_unit(
             f"INSERT INTO {hist} ({col_sql}, _key, _hash, _batch_id, _superseded_by, _file, _row) "
             f"SELECT {stored_select(spec, kept)}, _key, _hash, {ctx.batch_id}, "
             f"CASE WHEN _bad OR _skip IS NOT NULL THEN error({sql_str(_REFUSED_MARK)}) END, "
-            f"{sql_str(raw.label)}, NULL FROM ({staged_hashes(spec, plan.sql, extra)})"
+            f"{sql_str(raw.label)}, NULL FROM ({typed})"
         )
     except duckdb.Error as exc:  # the transaction is aborted: no more SQL (the setting too) before ROLLBACK
         if _REFUSED_MARK in str(exc):
@@ -129,6 +138,18 @@ def direct_unit(
         raise NotDirect("keys already stored")
     track_identities(ctx, spec, f"(SELECT * FROM {hist} WHERE {this} AND _file = {sql_str(raw.label)})")
     return FileCounts(raw.label, spec.name, sha256.result(), rows, rows, 0, 0, 0, 0)
+
+
+def _head_repeats_stored_keys(con: duckdb.DuckDBPyConnection, typed: str, hist: str) -> bool:
+    """An overlapping export usually repeats its oldest rows first: look at the first rows before reading
+    the whole file."""
+    try:
+        return _exists(
+            con,
+            f"SELECT 1 FROM (SELECT _key FROM ({typed}) LIMIT {HEAD_PROBE}) n JOIN {hist} o USING (_key) LIMIT 1",
+        )
+    except duckdb.Error as exc:  # unreadable: the transaction is aborted, the general path explains
+        raise NotDirect(f"streamed read failed: {exc}") from None
 
 
 def _extras(spec: TableSpec) -> dict[str, str]:
