@@ -8,6 +8,7 @@ line says. Written by hand because it is the header line only: the csv module pa
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -21,15 +22,15 @@ def _first_line(path: Path, encoding: str) -> str:
         return ""
 
 
-def header_delimiter(path: Path, encoding: str) -> str | None:
-    """The header line's delimiter (the most frequent of , ; tab | outside quotes), or None.
+def _delimiter_of(line: str) -> str | None:
+    """The most frequent of , ; tab | outside quotes, or None.
 
     Given to DuckDB explicitly: its sniffer weighs every sampled line, and a single ragged row (two cells
     too many) made it read a 60-row export as one column, refusing the whole file instead of one row.
     """
     counts = dict.fromkeys(_DELIMITERS, 0)
     quoted = False
-    for ch in _first_line(path, encoding):
+    for ch in line:
         if ch == '"':
             quoted = not quoted
         elif not quoted and ch in counts:
@@ -38,15 +39,22 @@ def header_delimiter(path: Path, encoding: str) -> str | None:
     return best if counts[best] else None
 
 
-def header_names(path: Path, encoding: str, delimiter: str | None) -> list[str]:
-    """The header line's column names (blank ones ``column<j>``, repeats suffixed ``_2``, ``_3``)."""
+def read_header(path: Path, encoding: str, delimiter: str | None = None) -> tuple[str | None, list[str]]:
+    """The header line's delimiter (``delimiter`` when given) and column names (none when it has no
+    delimiter, or a quoted line break: then DuckDB's sniffer decides)."""
     line = _first_line(path, encoding).rstrip("\r\n")
-    if not delimiter or line.count('"') % 2:  # a quoted line break in the header: leave it to DuckDB
-        return []
+    delimiter = delimiter or _delimiter_of(line)
+    if not delimiter or line.count('"') % 2:
+        return delimiter, []
     fields = next(csv.reader([line], delimiter=delimiter), [])
+    return delimiter, unique_names(fields, lambda j: f"column{j:02d}")
+
+
+def unique_names(fields: Sequence[object], blank: Callable[[int], str]) -> list[str]:
+    """Header cells as column names: blank ones ``blank(j)``, repeats suffixed ``_2``, ``_3``."""
     names: list[str] = []
     for j, f in enumerate(fields):
-        name = f.strip() or f"column{j:02d}"
+        name = str(f).strip() or blank(j)
         base, k = name, 1
         while name in names:
             k += 1

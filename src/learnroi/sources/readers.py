@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from learnroi.core.errors import DataError
-from learnroi.sources.csvhead import header_delimiter, header_names
+from learnroi.sources.csvhead import read_header
 
 FileFormat = Literal["csv", "parquet", "xlsx", "jsonl", "json"]
 ROW_FROM_ROWID = "CAST(NULL AS BIGINT)"
@@ -225,11 +225,10 @@ def _csv_options(con: duckdb.DuckDBPyConnection, raw: RawFile, delimiter: str | 
         f"encoding = {sql_str(raw.encoding)}",
         "null_padding = false",
     ]
-    delimiter = delimiter or header_delimiter(raw.path, raw.encoding)
+    delimiter, names = read_header(raw.path, raw.encoding, delimiter)
     if delimiter:
         opts.append(f"delim = {sql_str(delimiter)}")
     base = ", ".join(opts)
-    names = header_names(raw.path, raw.encoding, delimiter)
     if len(names) > 1:
         try:
             sniffed = len(

@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from learnroi.sources.csvhead import unique_names
 from learnroi.sources.readers import RawFile, Staged, ident
 
 XLSX_BATCH = 50_000
@@ -30,14 +31,7 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, raw: RawFile, name: str, rejects:
     if first is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (_row BIGINT)")
         return Staged(raw, name, rejects, (), 0, 0)
-    header: list[str] = []
-    for j, c in enumerate(first):
-        h = str(c).strip() or f"column{j + 1}"
-        base, k = h, 1
-        while h in header:
-            k += 1
-            h = f"{base}_{k}"
-        header.append(h)
+    header = unique_names(first, lambda j: f"column{j + 1}")
     cols = ", ".join(f"{ident(h)} VARCHAR" for h in header)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols}, _row BIGINT)")
     n = 0

@@ -27,18 +27,19 @@ import duckdb
 from learnroi.sources.canonical import canonical_sql
 from learnroi.sources.mapping import Mapping
 from learnroi.sources.readers import RawFile, drop_lazy_rejects, ident, lazy_csv, sql_str
-from learnroi.sources.schema import TableSpec
 from learnroi.store.db import Store
 from learnroi.store.merge import (
     HIST_EXTRAS,
     BatchContext,
+    hist_extra_sql,
+    in_file_order,
     missing_columns_error,
     stored_select,
     track_identities,
 )
 from learnroi.store.result import FileCounts
 from learnroi.store.rowhash import staged_hashes
-from learnroi.store.units import choose_table, samples
+from learnroi.store.units import canonical_extras, choose_spec
 
 _REFUSED_MARK = "learnroi: a refused row ends the direct load"
 """The first refused or skipped row stops the insert at once (DuckDB's ``error()``): a messy file wastes
@@ -51,11 +52,6 @@ HEAD_PROBE = 10_000
 
 class NotDirect(Exception):
     """The batch needs the general path (the reason is for the debug log and tests)."""
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int | None, ...] | None:
-    row = con.execute(sql).fetchone()
-    return tuple(row) if row else None
 
 
 def _exists(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
@@ -79,11 +75,11 @@ def direct_unit(
     staged = lazy_csv(con, raw, f"_direct{n}", delimiter=m.delimiter)
     if staged is None:
         raise NotDirect("the file did not sniff cleanly")
-    spec, used = choose_table(kind, staged, m, infer, samples(store, staged))
-    if used is not m:
-        proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
-    m, tz = used, tz or used.timezone or "UTC"
-    plan = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr, tz, None, _extras(spec))
+    spec, m = choose_spec(store, staged, kind, m, infer, proposals)
+    tz = tz or m.timezone or "UTC"
+    plan = canonical_sql(
+        spec, m, staged.header, staged.table, staged.row_expr, tz, None, canonical_extras(spec)
+    )
     if plan.absent_required:
         drop_lazy_rejects(con, staged)
         raise missing_columns_error(staged, spec, plan.absent_required, m)
@@ -94,36 +90,30 @@ def direct_unit(
         "SELECT 1 FROM hist_lms_events WHERE _superseded_by IS NULL AND source = 'xapi' AND attempt IS NULL LIMIT 1",
     ):
         raise NotDirect("xAPI statements wait for an attempt number")
-    cols = [c for c in (*spec.column_names, *HIST_EXTRAS.get(spec.name, ())) if c != "_sha1_key"]
-    extra = ""
-    if spec.name == "employees":
-        cols.append("_sha1_key")
-        extra = ", CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"
-    typed = staged_hashes(spec, plan.sql, extra)
+    cols = [*spec.column_names, *HIST_EXTRAS.get(spec.name, ())]
+    typed = staged_hashes(spec, plan.sql, hist_extra_sql(spec))
     if had_rows and _head_repeats_stored_keys(con, typed, hist):
         raise NotDirect("the first rows repeat stored keys")
     present = _output_columns(con, typed)
     kept = [c for c in cols if c in present]
     col_sql = ", ".join(ident(c) for c in kept)
-    before = _setting(con)
-    con.execute("SET preserve_insertion_order = true")
     try:
-        con.execute(
+        in_file_order(
+            con,
             f"INSERT INTO {hist} ({col_sql}, _key, _hash, _batch_id, _superseded_by, _file, _row) "
             f"SELECT {stored_select(spec, kept)}, _key, _hash, {ctx.batch_id}, "
             f"CASE WHEN _bad OR _skip IS NOT NULL THEN error({sql_str(_REFUSED_MARK)}) END, "
-            f"{sql_str(raw.label)}, NULL FROM ({typed})"
+            f"{sql_str(raw.label)}, NULL FROM ({typed})",
         )
-    except duckdb.Error as exc:  # the transaction is aborted: no more SQL (the setting too) before ROLLBACK
+    except duckdb.Error as exc:  # the transaction is aborted: the caller rolls back
         if _REFUSED_MARK in str(exc):
             raise NotDirect("refused or skipped rows") from None
         raise NotDirect(f"streamed read failed: {exc}") from None
-    con.execute(f"SET preserve_insertion_order = {before}")
     if drop_lazy_rejects(con, staged):
         raise NotDirect("lines DuckDB could not split")
     con.execute(f"DROP TABLE IF EXISTS {staged.rejects}")
     mine = f"_batch_id = {ctx.batch_id} AND _row IS NULL"
-    row = _one(con, f"SELECT min(rowid), max(rowid), count(*) FROM {hist} WHERE {mine}")
+    row = con.execute(f"SELECT min(rowid), max(rowid), count(*) FROM {hist} WHERE {mine}").fetchone()
     first, last, rows = (int(v) if v is not None else 0 for v in (row or (0, 0, 0)))
     if rows and last - first + 1 != rows:
         raise NotDirect("rowids not contiguous")
@@ -152,14 +142,5 @@ def _head_repeats_stored_keys(con: duckdb.DuckDBPyConnection, typed: str, hist: 
         raise NotDirect(f"streamed read failed: {exc}") from None
 
 
-def _extras(spec: TableSpec) -> dict[str, str]:
-    return {"source": "'lms'"} if spec.name == "lms_events" else {}
-
-
 def _output_columns(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
     return {str(r[0]) for r in con.execute(f"DESCRIBE {sql}").fetchall()}
-
-
-def _setting(con: duckdb.DuckDBPyConnection) -> str:
-    row = _one(con, "SELECT current_setting('preserve_insertion_order')")
-    return str(row[0]).lower() if row else "true"

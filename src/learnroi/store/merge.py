@@ -42,6 +42,13 @@ when it differs from ``learner_key`` (the view restores it: ``nullif(coalesce(em
 events the repeated column was 7 % of the ingest's CPU (benchmarks/README.md "ingest")."""
 
 
+def hist_extra_sql(spec: TableSpec) -> str:
+    """Computed columns added to the typed rows (``, expr AS name``): an employee's xAPI ``mbox_sha1sum``."""
+    if spec.name == "employees":
+        return ", CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"
+    return ""
+
+
 def stored_select(spec: TableSpec, cols: list[str]) -> str:
     """The SELECT list writing ``cols`` into ``hist_<spec>`` (see :data:`STORED_AS`)."""
     forms = STORED_AS.get(spec.name, {})
@@ -130,20 +137,18 @@ def prepare_staged(
     plan = canonical_sql(spec, m, staged.header, staged.table, staged.row_expr, tz, raw_exprs, extras)
     if plan.absent_required:
         raise missing_columns_error(staged, spec, plan.absent_required, m)
-    extra = ""
-    if spec.name == "employees":
-        extra = ", CASE WHEN email IS NOT NULL THEN sha1('mailto:' || lower(trim(email))) END AS _sha1_key"
+    extra = hist_extra_sql(spec)
     good, q = f"_good{n}", f"_q{n}"
     # one pass: typed values, refusal reasons, natural-key and content hashes (re-hashed after pseudonyms)
     typed_sql = f"CREATE OR REPLACE TEMP TABLE {good} AS {staged_hashes(spec, plan.sql, extra)}"
     if staged.lazy_rejects:
         try:
-            _in_file_order(con, typed_sql)
+            in_file_order(con, typed_sql)
         except duckdb.Error:  # the streamed read failed: the staged path reads again and explains
             drop_lazy_rejects(con, staged)
             raise Restage(staged.raw.label) from None
     else:
-        _in_file_order(con, typed_sql)
+        in_file_order(con, typed_sql)
     if staged.row_expr == ROW_FROM_ROWID:
         _number_rows(con, staged, good)
     if staged.lazy_rejects:
@@ -267,14 +272,16 @@ def _number_rows(con: duckdb.DuckDBPyConnection, staged: Staged, table: str) -> 
     con.execute(f"UPDATE {table} SET _row = rowid - {first} + 1")
 
 
-def _in_file_order(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """Run ``sql`` with insertion order preserved (the rowid numbering relies on it)."""
+def in_file_order(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run ``sql`` with insertion order preserved (the rowid numbering relies on it).
+
+    The previous setting is restored only on success: a failed statement inside a transaction aborts it,
+    and no SQL (a SET included) runs before ROLLBACK; the setting then stays ``true``, DuckDB's default.
+    """
     before = _setting(con, "preserve_insertion_order")
     con.execute("SET preserve_insertion_order = true")
-    try:
-        con.execute(sql)
-    finally:
-        con.execute(f"SET preserve_insertion_order = {before}")
+    con.execute(sql)
+    con.execute(f"SET preserve_insertion_order = {before}")
 
 
 def _unordered(con: duckdb.DuckDBPyConnection, sql: str) -> None:

@@ -80,6 +80,21 @@ def choose_table(
     raise missing_columns_error(staged, best, absent, m)
 
 
+def choose_spec(
+    store: Store, staged: Staged, kind: str, m: Mapping, infer: bool, proposals: list[str]
+) -> tuple[TableSpec, Mapping]:
+    """The canonical table and mapping for a staged file; an inferred mapping is added to ``proposals``."""
+    spec, used = choose_table(kind, staged, m, infer, samples(store, staged))
+    if used is not m:
+        proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
+    return spec, used
+
+
+def canonical_extras(spec: TableSpec) -> dict[str, str]:
+    """Constant columns a file of ``spec`` gets besides its mapped ones (an LMS row's ``source``)."""
+    return {"source": "'lms'"} if spec.name == "lms_events" else {}
+
+
 def samples(store: Store, staged: Staged) -> Callable[[], dict[str, list[str]]]:
     def get() -> dict[str, list[str]]:
         cols = [c for c in staged.header if c != "j"]
@@ -150,10 +165,8 @@ def _prepare_table(
     proposals: list[str],
     n: int,
 ) -> Prepared:
-    spec, used = choose_table(kind, staged, m, infer, samples(store, staged))
-    if used is not m:
-        proposals.append(f"# proposed for {staged.raw.label}\n{used.to_toml()}")
-    extras = {"source": "'lms'"} if spec.name == "lms_events" else {}
+    spec, used = choose_spec(store, staged, kind, m, infer, proposals)
+    extras = canonical_extras(spec)
     if staged.unpivoted:
         extras |= {"_src_row": "_src_row", "_src_col": "_src_col"}
     return prepare_staged(ctx, staged, spec, used, tz or used.timezone or "UTC", digest, n, extras=extras)
